@@ -109,7 +109,9 @@ public static class TorchRuntime
     private static void LoadLinuxNatives()
     {
         string? nativeDirectory = FindBundledNativeDirectory();
-        string? external = ChooseExternalLibTorch(nativeDirectory);
+        string? external = ChooseExternalLibTorch(
+            libTorchDirectory ?? Environment.GetEnvironmentVariable(LibTorchEnvironmentVariable),
+            nativeDirectory, LibTorchLocator.NvidiaDriverPresent, LibTorchLocator.Detect);
         string? torchSharp = nativeDirectory is null ? null : Path.Combine(nativeDirectory, "libLibTorchSharp.so");
         if (torchSharp is null || !File.Exists(torchSharp))
         {
@@ -139,9 +141,10 @@ public static class TorchRuntime
         LoadedLibTorchDirectory = external;
     }
 
-    private static string? ChooseExternalLibTorch(string? nativeDirectory)
+    /// <summary>Picks the external libtorch folder, or null for the bundled CPU libtorch.</summary>
+    internal static string? ChooseExternalLibTorch(
+        string? requested, string? nativeDirectory, Func<bool> driverPresent, Func<string?> detect)
     {
-        string? requested = libTorchDirectory ?? Environment.GetEnvironmentVariable(LibTorchEnvironmentVariable);
         bool bundlesLibTorch = nativeDirectory is not null && File.Exists(Path.Combine(nativeDirectory, "libtorch_cpu.so"));
         if (!string.IsNullOrWhiteSpace(requested))
         {
@@ -154,9 +157,9 @@ public static class TorchRuntime
                     "two libtorch copies cannot share a process. Build with -p:DistrAttentionGpuBundle=true (scripts/gpu-bundle.sh).");
             return requested;
         }
-        if (bundlesLibTorch || !LibTorchLocator.NvidiaDriverPresent())
+        if (bundlesLibTorch || !driverPresent())
             return null;
-        return LibTorchLocator.Detect() ?? throw new TorchRuntimeException(
+        return detect() ?? throw new TorchRuntimeException(
             "This application ships no libtorch and none was found: an NVIDIA driver is present but python3 has no CUDA torch. " + Hint());
     }
 
