@@ -19,9 +19,9 @@ internal static class AttentionInputs
             throw new ArgumentException($"k must have the dtype of q ({q.dtype}), got {k.dtype}.", nameof(k));
         if (v.dtype != q.dtype)
             throw new ArgumentException($"v must have the dtype of q ({q.dtype}), got {v.dtype}.", nameof(v));
-        if (k.device != q.device)
+        if (!SameDevice(k, q))
             throw new ArgumentException($"k must be on the device of q ({q.device}), got {k.device}.", nameof(k));
-        if (v.device != q.device)
+        if (!SameDevice(v, q))
             throw new ArgumentException($"v must be on the device of q ({q.device}), got {v.device}.", nameof(v));
         long b = q.shape[0], h = q.shape[1], nq = q.shape[2], d = q.shape[3];
         long nk = k.shape[2], dv = v.shape[3];
@@ -39,6 +39,9 @@ internal static class AttentionInputs
             throw new ArgumentException($"k must have at least one key and d > 0, got shape [{string.Join(", ", k.shape)}].", nameof(k));
         return (b, h, nq, nk, d, dv);
     }
+
+    private static bool SameDevice(Tensor a, Tensor b) =>
+        a.device_type == b.device_type && a.device_index == b.device_index;
 
     /// <summary>Checks a tensor's rank is 4.</summary>
     public static void CheckRank(Tensor t, string name, string expected)

@@ -96,7 +96,7 @@ public sealed class DistrAttentionReference : nn.Module<Tensor, Tensor, Tensor, 
         rowMax = where(rowMax.isfinite(), rowMax, zeros_like(rowMax)); // fully masked rows: avoid −∞ − (−∞)
         var exponentials = scores.sub(rowMax).exp();
         var sums = exponentials.sum(-1, keepdim: true);
-        var probabilities = exponentials.div(sums.clamp_min(double.Epsilon)); // fully masked rows: 0 / tiny = 0
+        var probabilities = exponentials.div(where(sums.gt(0), sums, ones_like(sums))); // fully masked rows: 0 / 1 = 0
         var output = probabilities.matmul(v.unsqueeze(2).to(compute)) // [B, H, blocks, l, dv]
             .reshape(b, h, rows, dv).narrow(2, 0, nq).to(q.dtype);
         var lse = rowMax.add(sums.log()).reshape(b, h, rows).narrow(2, 0, nq);
