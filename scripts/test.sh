@@ -6,7 +6,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
 echo "== native/cuda host library and tests (no CUDA needed) =="
-cmake -S native/cuda -B native/cuda/build-host -DCMAKE_BUILD_TYPE=Release -DDISTRATTENTION_CUDA=OFF >/dev/null
+cmake -S native/cuda -B native/cuda/build-host -DCMAKE_BUILD_TYPE=Release -DDA_ENABLE_CUDA=OFF >/dev/null
 cmake --build native/cuda/build-host -j "$(nproc)"
 ctest --test-dir native/cuda/build-host --output-on-failure
 
