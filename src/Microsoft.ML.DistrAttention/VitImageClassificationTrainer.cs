@@ -82,11 +82,10 @@ public sealed partial class VitImageClassificationTrainer : IEstimator<VitImageC
             throw new ArgumentException($"Label column '{o.LabelColumnName}' has type {label.ItemType} ({label.Kind}); expected a scalar key type (use MapValueToKey).", nameof(inputSchema));
         ImageColumn.Check(inputSchema, o.ImageColumnName);
 
-        // Class count is unknown at this stage; a schema shape does not record vector sizes or key counts.
-        var settings = new ScorerSettings(o.LabelColumnName, o.ImageColumnName, o.ScoreColumnName, o.PredictedLabelColumnName, [], [], o.BatchSize, o.Device);
-        var outputs = SchemaShape.Create(OutputSchema.OutputsOnly(settings, LabelKeys.ForShape(
-            SchemaShapes.TryFind(label.Annotations, "KeyValues", out var keyValues) ? keyValues.ItemType : null)));
-        var columns = inputSchema.Where(c => c.Name != o.ScoreColumnName && c.Name != o.PredictedLabelColumnName).Concat(outputs);
-        return new SchemaShape(columns);
+        // ML.NET keeps SchemaShape's constructors internal; its own estimators derive the two columns from the label:
+        // a float vector of one slot per key (with the key values as slot names) and a copy of the key column.
+        var ml = new MLContext();
+        var withScore = ml.Transforms.Conversion.MapKeyToVector(o.ScoreColumnName, o.LabelColumnName).GetOutputSchema(inputSchema);
+        return ml.Transforms.CopyColumns(o.PredictedLabelColumnName, o.LabelColumnName).GetOutputSchema(withScore);
     }
 }

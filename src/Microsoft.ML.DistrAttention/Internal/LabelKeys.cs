@@ -40,20 +40,6 @@ internal sealed class LabelKeys
         return new LabelKeys((int)key.Count, type, values);
     }
 
-    /// <summary>Placeholder keys for schema propagation: 2 classes whose key values have the given item type.</summary>
-    public static LabelKeys ForShape(DataViewType? keyValueItemType)
-    {
-        string? type = keyValueItemType switch
-        {
-            TextDataViewType => nameof(TextDataViewType),
-            BooleanDataViewType => nameof(Boolean),
-            NumberDataViewType n => n.RawType.Name,
-            _ => null,
-        };
-        string[] values = type == nameof(Boolean) ? ["False", "True"] : ["0", "1"];
-        return type is null ? new LabelKeys(2, null, null) : new LabelKeys(2, type, values);
-    }
-
     /// <summary>Annotations for the predicted label (key values) — null when the label had none.</summary>
     public DataViewSchema.Annotations KeyValueAnnotations()
     {
@@ -68,7 +54,8 @@ internal sealed class LabelKeys
     {
         if (ValueType != nameof(TextDataViewType) || Values is null) return;
         var names = Values.Select(v => v.AsMemory()).ToArray();
-        builder.AddSlotNames(Count, (ref VBuffer<ReadOnlyMemory<char>> dst) => dst = new VBuffer<ReadOnlyMemory<char>>(names.Length, names));
+        ValueGetter<VBuffer<ReadOnlyMemory<char>>> getter = (ref VBuffer<ReadOnlyMemory<char>> dst) => dst = new VBuffer<ReadOnlyMemory<char>>(names.Length, names);
+        builder.Add("SlotNames", new VectorDataViewType(TextDataViewType.Instance, Count), getter);
     }
 
     private void AddKeyValues(DataViewSchema.Annotations.Builder builder)
@@ -88,8 +75,11 @@ internal sealed class LabelKeys
         }
     }
 
-    private void Add<T>(DataViewSchema.Annotations.Builder builder, PrimitiveDataViewType type, T[] values) =>
-        builder.AddKeyValues(Count, type, (ref VBuffer<T> dst) => dst = new VBuffer<T>(values.Length, values));
+    private void Add<T>(DataViewSchema.Annotations.Builder builder, PrimitiveDataViewType type, T[] values)
+    {
+        ValueGetter<VBuffer<T>> getter = (ref VBuffer<T> dst) => dst = new VBuffer<T>(values.Length, values);
+        builder.Add(KeyValuesKind, new VectorDataViewType(type, Count), getter);
+    }
 
     private static (string?, string[]?) ReadKeyValues(DataViewSchema.Annotations annotations)
     {

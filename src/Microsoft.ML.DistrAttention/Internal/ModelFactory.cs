@@ -1,4 +1,5 @@
 using DistrAttention.Vit.Model;
+using DistrAttention.Vit.Weights;
 using TorchSharp;
 
 namespace Microsoft.ML.DistrAttention.Internal;

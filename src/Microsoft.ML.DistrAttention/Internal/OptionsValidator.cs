@@ -1,3 +1,4 @@
+using DistrAttention.Vit.Attention;
 using DistrAttention.Vit.Model;
 
 namespace Microsoft.ML.DistrAttention.Internal;
@@ -57,6 +58,8 @@ internal static class OptionsValidator
     {
         if (config.Channels is not (1 or 3))
             throw Range(nameof(VitImageClassificationTrainer.Options.Channels), config.Channels, "must be 1 (grey) or 3 (RGB)");
+        if (config.EmbedDim > 0 && config.NumHeads > 0 && config.EmbedDim % config.NumHeads == 0 && config.Attention is not null)
+            ValidateAttention(config.Attention, config.HeadDim); // first, so G and l errors name Attention.*
         try
         {
             config.Validate();
@@ -65,11 +68,10 @@ internal static class OptionsValidator
         {
             throw new ArgumentOutOfRangeException(e.ParamName ?? "Config", $"Invalid ViT configuration: {e.Message}");
         }
-        ValidateAttention(config.Attention, config.HeadDim);
     }
 
     /// <summary>Validates attention options against the head dimension, naming G or l.</summary>
-    public static void ValidateAttention(DistrAttention.Vit.Attention.AttentionOptions attention, int headDim)
+    public static void ValidateAttention(AttentionOptions attention, int headDim)
     {
         try
         {
