@@ -6,6 +6,7 @@ using DistrAttention.Vit.Weights;
 using Microsoft.ML.Data;
 using Microsoft.ML.DistrAttention;
 using Microsoft.ML.DistrAttention.Internal;
+using TorchSharp;
 
 namespace Microsoft.ML;
 
