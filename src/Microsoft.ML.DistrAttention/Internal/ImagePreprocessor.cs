@@ -23,8 +23,8 @@ internal sealed class ImagePreprocessor(int imageSize, int channels)
             MLPixelFormat.Rgba32 => (0, 1, 2),
             _ => throw new InvalidDataException($"Unsupported pixel format {image.PixelFormat}; expected Bgra32 or Rgba32."),
         };
-        ReadOnlySpan<byte> px = image.Pixels;
-        int stride = image.BitsPerPixel / 8 * w;
+        ReadOnlySpan<byte> px = PixelReader.Read(image);
+        int stride = 4 * w;
         int s = ImageSize, plane = s * s;
         var result = new byte[ValuesPerImage];
         for (int oy = 0; oy < s; oy++)
