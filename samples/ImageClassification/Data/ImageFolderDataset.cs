@@ -1,0 +1,111 @@
+using Microsoft.ML.Data;
+
+namespace ImageClassification.Data;
+
+/// <summary>
+/// A labelled image set laid out as <c>&lt;root&gt;/&lt;class&gt;/*.{png,jpg,jpeg,bmp}</c>.
+/// Classes and files are sorted ordinally so that the same folder always yields the same rows.
+/// </summary>
+public sealed class ImageFolderDataset
+{
+    /// <summary>File extensions that count as images (case-insensitive).</summary>
+    public static IReadOnlyList<string> ImageExtensions { get; } = [".png", ".jpg", ".jpeg", ".bmp"];
+
+    private ImageFolderDataset(string root, IReadOnlyList<string> classes, IReadOnlyList<ImageRow> rows)
+    {
+        Root = root;
+        Classes = classes;
+        Rows = rows;
+    }
+
+    /// <summary>The folder the set was read from (full path).</summary>
+    public string Root { get; }
+
+    /// <summary>Class names (sub-folder names), sorted.</summary>
+    public IReadOnlyList<string> Classes { get; }
+
+    /// <summary>One row per image, grouped by class in class order.</summary>
+    public IReadOnlyList<ImageRow> Rows { get; }
+
+    /// <summary>Lists the images under <paramref name="root"/>.</summary>
+    /// <param name="root">Folder with one sub-folder per class.</param>
+    /// <param name="knownClasses">When given (evaluation against a trained model), every class folder must be one of these.</param>
+    /// <param name="verifyImages">Decode every image once so that a corrupt file is reported by name before training starts.</param>
+    /// <exception cref="DatasetException">The folder is missing, has no class folders, a class folder has no images,
+    /// a class is unknown to the model, or an image cannot be decoded.</exception>
+    public static ImageFolderDataset Load(string root, IReadOnlyCollection<string>? knownClasses = null, bool verifyImages = true)
+    {
+        var full = Path.GetFullPath(root);
+        if (!Directory.Exists(full))
+            throw new DatasetException($"Image folder '{full}' does not exist.");
+
+        var classDirs = Directory.GetDirectories(full).OrderBy(d => d, StringComparer.Ordinal).ToList();
+        if (classDirs.Count == 0)
+            throw new DatasetException(
+                $"Image folder '{full}' has no class sub-folders; expected <root>/<class>/*.png (one sub-folder per class).");
+
+        var classes = new List<string>();
+        var rows = new List<ImageRow>();
+        foreach (var dir in classDirs)
+        {
+            var name = Path.GetFileName(dir);
+            if (knownClasses is not null && !knownClasses.Contains(name))
+                throw new DatasetException(
+                    $"Class folder '{name}' in '{full}' is not a class of the model; the model knows: {string.Join(", ", knownClasses)}.");
+            var files = ListImages(dir);
+            if (files.Count == 0)
+                throw new DatasetException(
+                    $"Class folder '{dir}' has no images ({string.Join(", ", ImageExtensions)}).");
+            classes.Add(name);
+            rows.AddRange(files.Select(f => new ImageRow { ImagePath = f, Label = name }));
+        }
+
+        if (verifyImages)
+            foreach (var row in rows)
+                VerifyImage(row.ImagePath);
+        return new ImageFolderDataset(full, classes, rows);
+    }
+
+    /// <summary>Image files in one folder (not recursive), sorted.</summary>
+    public static List<string> ListImages(string folder) =>
+        Directory.EnumerateFiles(folder)
+            .Where(f => ImageExtensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
+            .OrderBy(f => f, StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>Decodes an image with ML.NET's decoder and throws a <see cref="DatasetException"/> naming the file if it fails.</summary>
+    public static void VerifyImage(string path)
+    {
+        try
+        {
+            using var image = MLImage.CreateFromFile(path);
+            if (image.Width <= 0 || image.Height <= 0)
+                throw new InvalidDataException("the image is empty");
+        }
+        catch (Exception e) when (e is not DatasetException)
+        {
+            throw new DatasetException($"Image '{path}' cannot be decoded: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Splits the rows into a training and a validation part, per class so both keep the class balance.
+    /// The choice depends only on <paramref name="seed"/>.
+    /// </summary>
+    public (IReadOnlyList<ImageRow> Train, IReadOnlyList<ImageRow> Validation) Split(double validationFraction, int seed)
+    {
+        if (validationFraction is < 0 or >= 1)
+            throw new ArgumentOutOfRangeException(nameof(validationFraction), validationFraction, "Must be in [0, 1).");
+        var train = new List<ImageRow>();
+        var validation = new List<ImageRow>();
+        var random = new Random(seed);
+        foreach (var group in Rows.GroupBy(r => r.Label))
+        {
+            var shuffled = group.OrderBy(_ => random.Next()).ToList();
+            int n = (int)Math.Round(shuffled.Count * validationFraction);
+            validation.AddRange(shuffled.Take(n));
+            train.AddRange(shuffled.Skip(n));
+        }
+        return (train, validation);
+    }
+}
