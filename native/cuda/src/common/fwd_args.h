@@ -1,0 +1,40 @@
+// fwd_args.h — plain-C++ description of one forward launch, shared by the host code
+// (validation, configuration, dispatch) and the CUDA kernels. No CUDA types here.
+#pragma once
+#include <cstdint>
+
+namespace da {
+
+// The kernel configuration chosen by the host (see config.cpp).
+struct KernelConfig {
+    int head_dim = 0;   // d: 32, 64, 128
+    int kdg = 0;        // contraction width of S: max(16, d/G); == d iff G == 1
+    int block_m = 0;    // query tile == l (LSH block): 64 or 128; warps = block_m / 16
+    int block_n = 0;    // key tile m: 64 or 128
+    bool bf16 = false;
+};
+
+// Everything the kernel reads, already validated and defaulted.
+struct FwdArgs {
+    const void* q = nullptr;
+    const void* k = nullptr;
+    const void* v = nullptr;
+    void* o = nullptr;
+    float* lse = nullptr;
+    const float* r = nullptr;
+    int32_t* perm_out = nullptr;
+    int64_t q_bs = 0, q_hs = 0, q_rs = 0;
+    int64_t k_bs = 0, k_hs = 0, k_rs = 0;
+    int64_t v_bs = 0, v_hs = 0, v_rs = 0;
+    int64_t o_bs = 0, o_hs = 0, o_rs = 0;
+    int32_t batch = 0, heads = 0, nq = 0, nk = 0;
+    int32_t group = 1;       // G
+    int32_t mode = 0;        // 0 mean, 1 sample
+    int32_t causal = 0;
+    int32_t no_lsh = 0;      // debug: identity permutation
+    int32_t n_mblocks = 0;   // ceil(nq / block_m)
+    float scale = 0.f;       // softmax scale (natural units)
+    float scale_log2 = 0.f;  // scale * log2(e)
+};
+
+}  // namespace da

@@ -1,0 +1,51 @@
+// config.cpp — choice of the kernel configuration (block sizes) per architecture and d.
+// Defaults were chosen by measurement on an H100 (see bench/kernel/NOTES.md).
+#include <string>
+
+#include "internal.h"
+
+namespace da {
+
+// Key tile m by (d, G), measured on an H100 at B4·H16·N4096 fp16 (bench/kernel/NOTES.md):
+// d=64: m=64 for G<=2, m=128 for G>=4; d=32: m=64 for G<=2 (l=128); d=128: only m=64 fits.
+int default_block_n(int sm, int head_dim, int group) {
+    (void)sm;
+    if (head_dim == 128) return 64;
+    return group <= 2 ? 64 : 128;
+}
+
+int select_config(const da_fwd_params& p, int sm, KernelConfig* cfg, std::string* msg) {
+    if (sm < 80) {
+        *msg = "DistrAttention kernels need compute capability 8.0 or newer (this GPU is " +
+               std::to_string(sm / 10) + "." + std::to_string(sm % 10) + ")";
+        return DA_ERR_UNSUPPORTED;
+    }
+    KernelConfig c;
+    c.head_dim = p.head_dim;
+    const int dg = p.head_dim / p.group_size;
+    c.kdg = dg < 16 ? 16 : dg;
+    c.block_m = p.block_l;
+    c.block_n = p.block_n != 0 ? p.block_n : default_block_n(sm, p.head_dim, p.group_size);
+    c.bf16 = p.dtype == DA_DTYPE_BF16;
+    *cfg = c;
+    return DA_OK;
+}
+
+FwdArgs make_args(const da_fwd_params& p, const KernelConfig& cfg) {
+    FwdArgs a;
+    a.q = p.q; a.k = p.k; a.v = p.v; a.o = p.o; a.lse = p.lse; a.r = p.r; a.perm_out = p.perm_out;
+    a.q_bs = p.q_batch_stride; a.q_hs = p.q_head_stride; a.q_rs = p.q_row_stride;
+    a.k_bs = p.k_batch_stride; a.k_hs = p.k_head_stride; a.k_rs = p.k_row_stride;
+    a.v_bs = p.v_batch_stride; a.v_hs = p.v_head_stride; a.v_rs = p.v_row_stride;
+    a.o_bs = p.o_batch_stride; a.o_hs = p.o_head_stride; a.o_rs = p.o_row_stride;
+    a.batch = p.batch; a.heads = p.heads; a.nq = p.nq; a.nk = p.nk;
+    a.group = p.group_size; a.mode = p.mode;
+    a.causal = (p.flags & DA_FLAG_CAUSAL) ? 1 : 0;
+    a.no_lsh = (p.flags & DA_FLAG_DEBUG_NO_LSH) ? 1 : 0;
+    a.n_mblocks = (p.nq + cfg.block_m - 1) / cfg.block_m;
+    a.scale = p.scale > 0.f ? p.scale : 1.0f / __builtin_sqrtf(static_cast<float>(p.head_dim));
+    a.scale_log2 = a.scale * 1.4426950408889634f;
+    return a;
+}
+
+}  // namespace da

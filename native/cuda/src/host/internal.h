@@ -1,0 +1,29 @@
+// internal.h — host-side internals of libdistr_attention (no CUDA needed).
+#pragma once
+#include <string>
+
+#include "../common/fwd_args.h"
+#include "distr_attention.h"
+
+namespace da {
+
+// Thread-local last error.
+void set_last_error(const std::string& msg);
+void clear_last_error();
+int fail(int status, const std::string& msg);  // sets the message, returns status
+
+// Validates the parameter struct (no CUDA calls). On failure fills *msg.
+int validate_params(const da_fwd_params* p, std::string* msg);
+
+// Chooses the kernel configuration for validated params on a GPU of compute capability
+// sm (e.g. 80, 90). On failure fills *msg.
+int select_config(const da_fwd_params& p, int sm, KernelConfig* cfg, std::string* msg);
+
+// Fills FwdArgs from validated params and config.
+FwdArgs make_args(const da_fwd_params& p, const KernelConfig& cfg);
+
+// Implemented by the CUDA dispatcher (dispatch.cu) or by the stub (stub_dispatch.cpp).
+// Queries the device (arch, pointer kinds), selects the configuration and launches.
+int launch_forward(const da_fwd_params& p, void* stream, std::string* msg);
+
+}  // namespace da

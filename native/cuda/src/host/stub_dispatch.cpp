@@ -1,0 +1,12 @@
+// stub_dispatch.cpp — used when the library is built without CUDA.
+#include "internal.h"
+
+namespace da {
+int launch_forward(const da_fwd_params&, void*, std::string* msg) {
+    *msg = "libdistr_attention was built without CUDA: the DistrAttention kernels are not available "
+           "(rebuild native/cuda on a machine with nvcc)";
+    return DA_ERR_NOT_BUILT_WITH_CUDA;
+}
+}  // namespace da
+
+extern "C" DA_API int da_built_with_cuda(void) { return 0; }

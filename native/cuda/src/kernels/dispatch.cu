@@ -1,0 +1,96 @@
+// dispatch.cu — CUDA side of da_forward: device checks, configuration, launch table.
+#include <cuda_runtime.h>
+
+#include <string>
+
+#include "../host/internal.h"
+#include "launch.cuh"
+
+namespace da {
+
+DA_FOR_ALL(DA_DECLARE_LAUNCH)
+
+namespace {
+
+int cuda_fail(std::string* msg, const char* what, cudaError_t e) {
+    *msg = std::string(what) + ": " + cudaGetErrorName(e) + " (" + cudaGetErrorString(e) + ")";
+    return DA_ERR_CUDA;
+}
+
+// Checks that ptr is memory the current device can read and write.
+int check_device_pointer(const void* ptr, const char* name, int device, std::string* msg) {
+    cudaPointerAttributes attr{};
+    cudaError_t e = cudaPointerGetAttributes(&attr, ptr);
+    if (e != cudaSuccess) {
+        (void)cudaGetLastError();  // clear the non-sticky error
+        *msg = std::string(name) + " is not a CUDA pointer (" + cudaGetErrorString(e) + ")";
+        return DA_ERR_INVALID_ARGUMENT;
+    }
+    if (attr.type != cudaMemoryTypeDevice && attr.type != cudaMemoryTypeManaged) {
+        *msg = std::string(name) + " must be CUDA device memory (got host or unregistered memory)";
+        return DA_ERR_INVALID_ARGUMENT;
+    }
+    if (attr.type == cudaMemoryTypeDevice && attr.device != device) {
+        *msg = std::string(name) + " lives on device " + std::to_string(attr.device) +
+               " but the current device is " + std::to_string(device);
+        return DA_ERR_INVALID_ARGUMENT;
+    }
+    return DA_OK;
+}
+
+using LaunchFn = cudaError_t (*)(const FwdArgs&, const KernelConfig&, cudaStream_t);
+
+LaunchFn find_launch(int d, int bm, bool bf16) {
+#define DA_TABLE_ENTRY(D, BM, BF16) \
+    if (d == D && bm == BM && bf16 == BF16) return &launch_fwd_d<D, BM, BF16>;
+    DA_FOR_ALL(DA_TABLE_ENTRY)
+#undef DA_TABLE_ENTRY
+    return nullptr;
+}
+
+}  // namespace
+
+int launch_forward(const da_fwd_params& p, void* stream, std::string* msg) {
+    int device = 0;
+    cudaError_t e = cudaGetDevice(&device);
+    if (e != cudaSuccess) return cuda_fail(msg, "cudaGetDevice failed", e);
+    int major = 0, minor = 0;
+    if ((e = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device)) != cudaSuccess)
+        return cuda_fail(msg, "cudaDeviceGetAttribute failed", e);
+    if ((e = cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device)) != cudaSuccess)
+        return cuda_fail(msg, "cudaDeviceGetAttribute failed", e);
+
+    struct {
+        const void* ptr;
+        const char* name;
+    } ptrs[] = {{p.q, "q"}, {p.k, "k"}, {p.v, "v"}, {p.o, "o"}, {p.r, "r"}, {p.lse, "lse"}, {p.perm_out, "perm_out"}};
+    for (auto& x : ptrs) {
+        if (x.ptr == nullptr) continue;
+        int st = check_device_pointer(x.ptr, x.name, device, msg);
+        if (st != DA_OK) return st;
+    }
+
+    KernelConfig cfg;
+    int st = select_config(p, major * 10 + minor, &cfg, msg);
+    if (st != DA_OK) return st;
+    const FwdArgs args = make_args(p, cfg);
+    LaunchFn fn = find_launch(cfg.head_dim, cfg.block_m, cfg.bf16);
+    if (fn == nullptr) {
+        *msg = "no kernel for this configuration (internal)";
+        return DA_ERR_INTERNAL;
+    }
+    e = fn(args, cfg, static_cast<cudaStream_t>(stream));
+    if (e == cudaErrorInvalidValue) {
+        (void)cudaGetLastError();
+        *msg = "kernel launch rejected the configuration (d=" + std::to_string(cfg.head_dim) +
+               ", kdg=" + std::to_string(cfg.kdg) + ", l=" + std::to_string(cfg.block_m) +
+               ", block_n=" + std::to_string(cfg.block_n) + "): invalid value";
+        return DA_ERR_CUDA;
+    }
+    if (e != cudaSuccess) return cuda_fail(msg, "DistrAttention kernel launch failed", e);
+    return DA_OK;
+}
+
+}  // namespace da
+
+extern "C" DA_API int da_built_with_cuda(void) { return 1; }
