@@ -1,0 +1,76 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
+
+namespace Microsoft.ML.DistrAttention.Internal;
+
+/// <summary>Finds and reads the image column: <see cref="MLImage"/> values or bytes of an encoded image.</summary>
+internal static class ImageColumn
+{
+    private const string Expected =
+        "expected a column of type Image (MLImage, e.g. from LoadImages) or a vector of Byte holding an encoded image (PNG, JPEG, …)";
+
+    /// <summary>Whether a column type can be read as an image.</summary>
+    public static bool IsSupported(DataViewType type) =>
+        type is ImageDataViewType || (type is VectorDataViewType v && v.ItemType == NumberDataViewType.Byte);
+
+    /// <summary>The image column of a schema; throws naming the column and the expected type.</summary>
+    public static DataViewSchema.Column Find(DataViewSchema schema, string name)
+    {
+        var column = schema.GetColumnOrNull(name)
+            ?? throw new ArgumentException($"Image column '{name}' was not found in the input; {Expected}.", nameof(schema));
+        if (!IsSupported(column.Type))
+            throw new ArgumentException($"Image column '{name}' has type {column.Type}; {Expected}.", nameof(schema));
+        return column;
+    }
+
+    /// <summary>Same check on an estimator's schema shape.</summary>
+    public static void Check(SchemaShape shape, string name)
+    {
+        if (!SchemaShapes.TryFind(shape, name, out var column))
+            throw new ArgumentException($"Image column '{name}' was not found in the input; {Expected}.", "inputSchema");
+        bool ok = column.ItemType is ImageDataViewType
+            || (column.Kind != SchemaShape.Column.VectorKind.Scalar && column.ItemType == NumberDataViewType.Byte);
+        if (!ok)
+            throw new ArgumentException($"Image column '{name}' has type {column.ItemType} ({column.Kind}); {Expected}.", "inputSchema");
+    }
+
+    /// <summary>A reader that returns the current row's image as model-ready bytes (CHW, resized, channel-converted).</summary>
+    public static Func<byte[]> CreateReader(DataViewRow row, DataViewSchema.Column column, ImagePreprocessor preprocessor)
+    {
+        string name = column.Name;
+        if (column.Type is ImageDataViewType)
+        {
+            var getter = row.GetGetter<MLImage>(column);
+            return () =>
+            {
+                MLImage image = null!;
+                getter(ref image);
+                if (image is null)
+                    throw new InvalidDataException($"Image column '{name}', row {row.Position}: the image is missing (null).");
+                return preprocessor.ToModelBytes(image);
+            };
+        }
+
+        var bytesGetter = row.GetGetter<VBuffer<byte>>(column);
+        var buffer = default(VBuffer<byte>);
+        return () =>
+        {
+            bytesGetter(ref buffer);
+            if (buffer.Length == 0)
+                throw new InvalidDataException($"Image column '{name}', row {row.Position}: the image bytes are empty.");
+            byte[] encoded = buffer.DenseValues().ToArray();
+            MLImage image;
+            try
+            {
+                image = MLImage.CreateFromStream(new MemoryStream(encoded, writable: false));
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                throw new InvalidDataException(
+                    $"Image column '{name}', row {row.Position}: the {encoded.Length} bytes are not a decodable image (PNG, JPEG, BMP, GIF, WEBP): {e.Message}", e);
+            }
+            using (image)
+                return preprocessor.ToModelBytes(image);
+        };
+    }
+}

@@ -1,0 +1,14 @@
+using DistrAttention.Vit.Runtime;
+
+namespace Microsoft.ML.DistrAttention.Internal;
+
+/// <summary>What a fitted transformer needs besides the model: column names, normalisation, batch size, device.</summary>
+internal sealed record ScorerSettings(
+    string LabelColumnName,
+    string ImageColumnName,
+    string ScoreColumnName,
+    string PredictedLabelColumnName,
+    float[] Mean,
+    float[] Std,
+    int BatchSize,
+    ComputeDevice Device);

@@ -1,0 +1,112 @@
+using DistrAttention.Vit.Attention;
+using DistrAttention.Vit.Model;
+using DistrAttention.Vit.Runtime;
+
+namespace Microsoft.ML.DistrAttention;
+
+public sealed partial class VitImageClassificationTrainer
+{
+    /// <summary>Everything that configures a <see cref="VitImageClassificationTrainer"/>. Defaults suit ViT-Tiny at 224×224.</summary>
+    public sealed class Options
+    {
+        /// <summary>Label column; must be a key type (use <c>MapValueToKey</c>).</summary>
+        public string LabelColumnName { get; set; } = "Label";
+
+        /// <summary>Image column: <c>MLImage</c> (from <c>LoadImages</c>) or the bytes of an encoded image (PNG, JPEG, …).</summary>
+        public string ImageColumnName { get; set; } = "Image";
+
+        /// <summary>Output column of class probabilities (vector of float).</summary>
+        public string ScoreColumnName { get; set; } = "Score";
+
+        /// <summary>Output column of the predicted class (the label's key type).</summary>
+        public string PredictedLabelColumnName { get; set; } = "PredictedLabel";
+
+        /// <summary>Architecture preset; ignored when <see cref="Config"/> or an initial model is given.</summary>
+        public VitPreset Preset { get; set; } = VitPreset.Tiny;
+
+        /// <summary>Full architecture; overrides <see cref="Preset"/>, <see cref="ImageSize"/>, <see cref="PatchSize"/>,
+        /// <see cref="Channels"/> and <see cref="Attention"/>. Its class count is replaced by the label's.</summary>
+        public VitConfig? Config { get; set; }
+
+        /// <summary>Side of the square model input; images are resized to it inside the trainer.</summary>
+        public int ImageSize { get; set; } = 224;
+
+        /// <summary>Patch side; must divide <see cref="ImageSize"/>.</summary>
+        public int PatchSize { get; set; } = 16;
+
+        /// <summary>Model input channels: 3 (RGB) or 1 (grey); images are converted to it.</summary>
+        public int Channels { get; set; } = 3;
+
+        /// <summary>Attention of every block (kind, G, l, mode, seed). Default: DistrAttention, G = 2, l = 64, Mean.</summary>
+        public AttentionOptions Attention { get; set; } = new();
+
+        /// <summary>Per-channel mean subtracted from pixels scaled to [0, 1]; null means 0.5 for every channel.</summary>
+        public float[]? NormalizationMean { get; set; }
+
+        /// <summary>Per-channel standard deviation pixels are divided by; null means 0.5 for every channel.</summary>
+        public float[]? NormalizationStd { get; set; }
+
+        /// <summary>Planned passes over the training data.</summary>
+        public int Epochs { get; set; } = 10;
+
+        /// <summary>Images per batch, in training and in scoring.</summary>
+        public int BatchSize { get; set; } = 32;
+
+        /// <summary>Peak AdamW learning rate, reached after warm-up, then decayed to <see cref="MinLearningRate"/> on a cosine.</summary>
+        public double LearningRate { get; set; } = 1e-3;
+
+        /// <summary>Learning rate at the end of the cosine decay.</summary>
+        public double MinLearningRate { get; set; }
+
+        /// <summary>Epochs of linear warm-up from 0 to <see cref="LearningRate"/> (fractions allowed).</summary>
+        public double WarmupEpochs { get; set; } = 1;
+
+        /// <summary>AdamW decoupled weight decay; applied to weight matrices and embeddings, not to biases or norms.</summary>
+        public double WeightDecay { get; set; } = 0.05;
+
+        /// <summary>Label smoothing of the cross-entropy loss, in [0, 1).</summary>
+        public double LabelSmoothing { get; set; } = 0.1;
+
+        /// <summary>Augmentation: shift each training image by up to <see cref="RandomCropPadding"/> pixels (zero fill).</summary>
+        public bool RandomCrop { get; set; } = true;
+
+        /// <summary>Padding of the random crop, in pixels of the model input.</summary>
+        public int RandomCropPadding { get; set; } = 4;
+
+        /// <summary>Augmentation: mirror each training image left–right with probability ½ (turn off for text, digits).</summary>
+        public bool HorizontalFlip { get; set; } = true;
+
+        /// <summary>Where to train and score. Auto picks CUDA when available.</summary>
+        public ComputeDevice Device { get; set; } = ComputeDevice.Auto;
+
+        /// <summary>Intra-op CPU threads for libtorch (process-wide); null means all logical cores. Only set on CPU.</summary>
+        public int? NumberOfThreads { get; set; }
+
+        /// <summary>Optional validation set with the same columns as the training data; measured after each epoch.</summary>
+        public IDataView? ValidationSet { get; set; }
+
+        /// <summary>Stop when validation accuracy has not improved for this many epochs; null turns early stopping off.
+        /// Needs <see cref="ValidationSet"/>.</summary>
+        public int? EarlyStoppingPatience { get; set; }
+
+        /// <summary>With a validation set: end with the weights of the epoch of best validation accuracy.</summary>
+        public bool RestoreBestWeights { get; set; } = true;
+
+        /// <summary>Receives a report after every batch and every validation pass (on the training thread).</summary>
+        public IProgress<TrainingProgress>? Progress { get; set; }
+
+        /// <summary>Seed of weight initialisation, shuffling, augmentation and dropout.</summary>
+        public int Seed { get; set; } = 1;
+
+        /// <summary>Fine-tuning: start from this fitted model's weights. Its architecture, image size and channels are kept;
+        /// <see cref="Attention"/> replaces its attention (e.g. Exact → DistrAttention); when the class count differs
+        /// the classification head is re-initialised. The given model is not changed.</summary>
+        public VitImageClassificationTransformer? InitialModel { get; set; }
+
+        /// <summary>Fine-tuning: start from a checkpoint file written by <c>VitCheckpoint.Save</c>. Same rules as <see cref="InitialModel"/>.</summary>
+        public string? InitialModelPath { get; set; }
+
+        /// <summary>A shallow copy, so a trainer is not affected by later changes to the caller's instance.</summary>
+        internal Options Clone() => (Options)MemberwiseClone();
+    }
+}
