@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DistrAttention.Vit.Runtime;
 using ImageClassification.Data;
 using ImageClassification.Reports;
 using ImageClassification.Training;
@@ -19,14 +20,15 @@ public static class EvaluateCommand
             Description = "Labelled image folder, one sub-folder per class (default: the embedded test split).",
             DefaultValueFactory = _ => EmbeddedData.Test,
         };
+        var device = new Option<ComputeDevice>("--device") { Description = "cpu, cuda or auto.", DefaultValueFactory = _ => ComputeDevice.Auto };
         var output = new Option<string?>("--output", "-o") { Description = "Folder for evaluation.json and confusion-matrix.png (default: the model's folder)." };
 
-        var command = new Command("evaluate", "Evaluate a saved model on a labelled image folder.") { model, data, output };
+        var command = new Command("evaluate", "Evaluate a saved model on a labelled image folder.") { model, data, device, output };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             var ml = new MLContext(seed: 1);
             string modelPath = parse.GetValue(model)!;
-            var (pipeline, classes) = ModelFile.Load(ml, modelPath);
+            var (pipeline, classes) = ModelFile.Load(ml, modelPath, parse.GetValue(device));
             var set = ImageFolderDataset.Load(parse.GetValue(data)!, knownClasses: classes);
             var report = Evaluator.Evaluate(ml, pipeline, classes, set.Rows);
 

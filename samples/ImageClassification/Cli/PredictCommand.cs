@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DistrAttention.Vit.Runtime;
 using ImageClassification.Training;
 using Microsoft.ML;
 using Spectre.Console;
@@ -17,13 +18,14 @@ public static class PredictCommand
             Arity = ArgumentArity.OneOrMore,
         };
         var model = new Option<string>("--model", "-m") { Description = "Model file written by train.", DefaultValueFactory = _ => Defaults.ModelPath };
+        var device = new Option<ComputeDevice>("--device") { Description = "cpu, cuda or auto.", DefaultValueFactory = _ => ComputeDevice.Auto };
         var topK = new Option<int>("--top-k", "-k") { Description = "How many classes to show per image.", DefaultValueFactory = _ => 3 };
 
-        var command = new Command("predict", "Classify image files with a saved model.") { inputs, model, topK };
+        var command = new Command("predict", "Classify image files with a saved model.") { inputs, model, device, topK };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             var ml = new MLContext(seed: 1);
-            var (pipeline, classes) = ModelFile.Load(ml, parse.GetValue(model)!);
+            var (pipeline, classes) = ModelFile.Load(ml, parse.GetValue(model)!, parse.GetValue(device));
             var files = Predictor.ExpandInputs(parse.GetValue(inputs)!);
             int k = Math.Clamp(parse.GetValue(topK), 1, classes.Count);
             var predictions = Predictor.Predict(ml, pipeline, classes, files, k);
