@@ -1,4 +1,3 @@
-using System.CommandLine;
 using System.Globalization;
 using ImageClassification.Cli;
 
@@ -7,11 +6,4 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
 
 // vit-sample: train, evaluate and serve a ViT image classifier with DistrAttention in ML.NET.
-var root = new RootCommand("Train, evaluate and run a Vision Transformer image classifier with DistrAttention (ML.NET).")
-{
-    TrainCommand.Create(),
-    EvaluateCommand.Create(),
-    PredictCommand.Create(),
-    ImportFashionMnistCommand.Create(),
-};
-return root.Parse(args).Invoke();
+return VitSampleCli.Run(args);
