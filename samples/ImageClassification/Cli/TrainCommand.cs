@@ -35,12 +35,12 @@ public static class TrainCommand
         var validation = new Option<double>("--validation-fraction") { Description = "Share of training images held out for validation (0 = none).", DefaultValueFactory = _ => defaults.ValidationFraction };
         var fineTune = new Option<string?>("--fine-tune") { Description = "Start from the weights of this model file (written by train)." };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for libtorch (default: all cores)." };
-        var noFlip = new Option<bool>("--no-flip") { Description = "Turn off random left-right mirroring." };
+        var augment = new Option<bool>("--augment") { Description = "Random left-right mirror and 2-pixel shifts of training images." };
 
         var command = new Command("train", "Train a ViT image classifier (default: DistrAttention G=2 on the embedded Fashion-MNIST subset).")
         {
             data, test, output, preset, imageSize, patchSize, channels, attention, groupSize, blockSize, mode,
-            epochs, batchSize, learningRate, device, seed, validation, fineTune, threads, noFlip,
+            epochs, batchSize, learningRate, device, seed, validation, fineTune, threads, augment,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
@@ -66,7 +66,7 @@ public static class TrainCommand
                 ValidationFraction = parse.GetValue(validation),
                 FineTuneFrom = parse.GetValue(fineTune),
                 Threads = parse.GetValue(threads),
-                HorizontalFlip = !parse.GetValue(noFlip),
+                Augment = parse.GetValue(augment),
             });
         }));
         return command;
