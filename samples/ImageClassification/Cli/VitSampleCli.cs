@@ -12,6 +12,7 @@ public static class VitSampleCli
         EvaluateCommand.Create(),
         PredictCommand.Create(),
         ImportFashionMnistCommand.Create(),
+        Benchmark.BenchmarkCommand.Create(),
     };
 
     /// <summary>Parses and runs <paramref name="args"/>; returns the exit code.</summary>
