@@ -8,6 +8,7 @@ namespace DistrAttention.Vit.Model;
 internal static class VitInitialization
 {
     private const double Std = 0.02;
+    private const double Bound = 2.0; // timm truncates at ±2 absolute, i.e. ±100σ
 
     /// <summary>Initialises a freshly built model in place.</summary>
     public static void Apply(VisionTransformer model)
@@ -15,12 +16,15 @@ internal static class VitInitialization
         using var noGrad = no_grad();
         foreach (var (name, parameter) in model.named_parameters())
             if (name is "cls_token" or "pos_embed")
-                nn.init.trunc_normal_(parameter, std: Std);
+                TruncatedNormal(parameter);
         foreach (var module in model.modules())
         {
             if (module is not Linear linear) continue;
-            nn.init.trunc_normal_(linear.weight!, std: Std);
+            TruncatedNormal(linear.weight!);
             if (linear.bias is { } bias) nn.init.zeros_(bias);
         }
     }
+
+    // TorchSharp 0.107's init.trunc_normal_ fills a constant here, so draw a normal and clamp at the bounds.
+    private static void TruncatedNormal(Tensor tensor) => tensor.normal_(0, Std).clamp_(-Bound, Bound);
 }
