@@ -35,12 +35,13 @@ public static class TrainCommand
         var validation = new Option<double>("--validation-fraction") { Description = "Share of training images held out for validation (0 = none).", DefaultValueFactory = _ => defaults.ValidationFraction };
         var fineTune = new Option<string?>("--fine-tune") { Description = "Start from the weights of this model file (written by train)." };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for libtorch (default: all cores)." };
+        var measureNorm = new Option<bool>("--measure-normalization") { Description = "Normalise pixels with the training set's mean and std instead of 0.5 and 0.5." };
         var augment = new Option<bool>("--augment") { Description = "Random left-right mirror and 2-pixel shifts of training images." };
 
         var command = new Command("train", "Train a ViT image classifier (default: DistrAttention G=2 on the embedded Fashion-MNIST subset).")
         {
             data, test, output, preset, imageSize, patchSize, channels, attention, groupSize, blockSize, mode,
-            epochs, batchSize, learningRate, device, seed, validation, fineTune, threads, augment,
+            epochs, batchSize, learningRate, device, seed, validation, fineTune, threads, augment, measureNorm,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
@@ -67,6 +68,7 @@ public static class TrainCommand
                 FineTuneFrom = parse.GetValue(fineTune),
                 Threads = parse.GetValue(threads),
                 Augment = parse.GetValue(augment),
+                MeasureNormalization = parse.GetValue(measureNorm),
             });
         }));
         return command;

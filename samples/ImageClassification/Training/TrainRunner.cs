@@ -32,20 +32,31 @@ public static class TrainRunner
             $"on {trainRows.Count} images of {trainSet.Classes.Count} classes from {Markup.Escape(trainSet.Root)}; {validationRows.Count} held out for validation");
 
         var options = TrainerOptions(s, config);
+        if (s.MeasureNormalization)
+        {
+            (options.NormalizationMean, options.NormalizationStd) = PixelStatistics.Measure(trainRows, config.Channels);
+            AnsiConsole.MarkupLine($"pixel mean {string.Join("/", options.NormalizationMean.Select(v => v.ToString("F3")))}, " +
+                $"std {string.Join("/", options.NormalizationStd.Select(v => v.ToString("F3")))} (measured on the training images)");
+        }
         ITransformer model = null!;
         VitImageClassificationTransformer vit = null!;
         var trainClock = Stopwatch.StartNew();
-        AnsiConsole.Progress()
-            .AutoClear(false)
-            .HideCompleted(true)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
-                new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .Start(context =>
-            {
-                options.Progress = new TrainingProgressDisplay(context) { ExpectsValidation = validationRows.Count > 0 };
-                (model, vit) = SamplePipeline.Fit(ml, SamplePipeline.ToDataView(ml, trainRows),
-                    validationRows.Count > 0 ? SamplePipeline.ToDataView(ml, validationRows) : null, options);
-            });
+        void Fit(ProgressContext? context)
+        {
+            options.Progress = new TrainingProgressDisplay(context) { ExpectsValidation = validationRows.Count > 0 };
+            (model, vit) = SamplePipeline.Fit(ml, SamplePipeline.ToDataView(ml, trainRows),
+                validationRows.Count > 0 ? SamplePipeline.ToDataView(ml, validationRows) : null, options);
+        }
+        // Live progress bars only on a terminal; a redirected log gets one line per epoch.
+        if (AnsiConsole.Profile.Capabilities.Interactive)
+            AnsiConsole.Progress()
+                .AutoClear(false)
+                .HideCompleted(true)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+                    new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .Start(Fit);
+        else
+            Fit(null);
         double trainingSeconds = trainClock.Elapsed.TotalSeconds;
 
         Directory.CreateDirectory(s.OutputFolder);
