@@ -8,7 +8,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-OUT=${OUT:-$ROOT/out-gpu}
+OUT=${OUT:-$ROOT/native/cuda/build-gpu/out}  # build-gpu/ is git-ignored
 mkdir -p "$OUT"
 BUILD=$ROOT/native/cuda/build-gpu
 export DA_LIB=$BUILD/libdistr_attention.so
@@ -21,8 +21,9 @@ summary=()
 
 if want build; then
   NVCC=$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)
-  gencode_arg=()
-  [ -n "${DA_GENCODE:-}" ] && gencode_arg=(-DDA_CUDA_GENCODE="$DA_GENCODE")
+  # Always explicit: a cached value from an earlier configure must not linger.
+  gencode_arg=(-DDA_CUDA_GENCODE="${DA_GENCODE:--gencode=arch=compute_80,code=sm_80;-gencode=arch=compute_90a,code=sm_90a;-gencode=arch=compute_80,code=compute_80}")
+  [ "${DA_CLEAN:-0}" = 1 ] && rm -rf "$BUILD"
   t0=$(date +%s)
   cmake -S native/cuda -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_COMPILER="$NVCC" \
       -DDA_PTXAS_VERBOSE=ON "${gencode_arg[@]}" >"$OUT/cmake.log" 2>&1 || { cat "$OUT/cmake.log"; exit 1; }

@@ -119,7 +119,7 @@ def tune(args, rows):
                 R = da.make_r(l)
                 for bn in ((64, 128) if d < 128 else (64,)):
                     t = bench(kernel_fn(q, k, v, o, R, G, l, block_n=bn), target_ms=80)
-                    rows.append(dict(d=d, G=G, l=l, block_n=bn, warps=l // 16, stages=2, ms=t,
+                    rows.append(dict(d=d, G=G, l=l, block_n=bn, warps=(l // 32 if (l == 128 and d <= 64) else l // 16), stages=2, ms=t,
                                      tflops=flops / t / 1e9))
                     print(f"tune d{d} G{G} l{l} m{bn}: {t:.3f} ms {flops / t / 1e9:.0f} TF/s", flush=True)
 
