@@ -1,5 +1,6 @@
 using DistrAttention.Vit.Attention;
 using DistrAttention.Vit.Model;
+using DistrAttention.Vit.Native;
 using DistrAttention.Vit.Runtime;
 
 namespace Microsoft.ML.DistrAttention;
@@ -78,6 +79,13 @@ public sealed partial class VitImageClassificationTrainer
 
         /// <summary>Where to train and score. Auto picks CUDA when available.</summary>
         public ComputeDevice Device { get; set; } = ComputeDevice.Auto;
+
+        /// <summary>Mixed precision of DistrAttention on CUDA: Float16/BFloat16 cast Q, K, V to that type for the native
+        /// kernel and the output back to float32; weights, other activations and the optimizer stay float32 (master weights),
+        /// so no loss scaling is applied (prefer BFloat16 for training: its range is float32's). Float32 (default) runs the
+        /// reference for float32 attention on CUDA. No effect on the CPU or on exact attention. Not saved with the model:
+        /// a loaded model scores in Float32 unless <c>SetAttentionPrecision</c> is called on it.</summary>
+        public AttentionPrecision Precision { get; set; } = AttentionPrecision.Float32;
 
         /// <summary>Intra-op CPU threads for libtorch (process-wide); null means all logical cores. Only set on CPU.</summary>
         public int? NumberOfThreads { get; set; }

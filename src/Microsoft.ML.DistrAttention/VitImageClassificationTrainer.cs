@@ -1,3 +1,4 @@
+using DistrAttention.Vit.Native;
 using DistrAttention.Vit.Runtime;
 using Microsoft.ML.DistrAttention.Internal;
 using TorchSharp;
@@ -58,6 +59,7 @@ public sealed partial class VitImageClassificationTrainer : IEstimator<VitImageC
             float[] std = o.NormalizationStd ?? Enumerable.Repeat(0.5f, config.Channels).ToArray();
 
             model.to(device);
+            model.SetAttentionPrecision(o.Precision);
             var history = new TrainingLoop(o, model, device, mean, std).Run(train, validation);
             var settings = new ScorerSettings(o.LabelColumnName, o.ImageColumnName, o.ScoreColumnName,
                 o.PredictedLabelColumnName, mean, std, o.BatchSize, o.Device);

@@ -16,6 +16,8 @@ internal static class OptionsValidator
         if (o.ScoreColumnName == o.PredictedLabelColumnName)
             throw new ArgumentException($"ScoreColumnName and PredictedLabelColumnName must differ (both '{o.ScoreColumnName}').", nameof(o.PredictedLabelColumnName));
         Positive(o.Epochs, nameof(o.Epochs));
+        if (!Enum.IsDefined(o.Precision))
+            throw Range(nameof(o.Precision), o.Precision, "must be Float32, Float16 or BFloat16");
         Positive(o.BatchSize, nameof(o.BatchSize));
         if (!(o.LearningRate > 0) || double.IsInfinity(o.LearningRate))
             throw Range(nameof(o.LearningRate), o.LearningRate, "must be a positive finite number");

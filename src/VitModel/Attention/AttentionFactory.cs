@@ -1,3 +1,4 @@
+using DistrAttention.Vit.Native;
 using DistrAttention.Vit.Runtime;
 using TorchSharp;
 
@@ -8,14 +9,16 @@ public static class AttentionFactory
 {
     /// <summary>
     /// Creates a module implementing <see cref="IAttention"/> for heads of dimension <paramref name="headDim"/>.
-    /// Exact options (or G = 1) give <see cref="ExactAttention"/>; otherwise <see cref="DistrAttentionReference"/>
-    /// (the native kernel is not wired in yet, so <see cref="AttentionImplementation.Native"/> is refused).
+    /// Exact options give <see cref="ExactAttention"/>. DistrAttention gives <see cref="DistrAttentionReference"/> for
+    /// <see cref="AttentionImplementation.Reference"/>, <see cref="NativeDistrAttention"/> for
+    /// <see cref="AttentionImplementation.Native"/>, and for <see cref="AttentionImplementation.Auto"/>
+    /// <see cref="NativeDistrAttention"/> when the native library with CUDA kernels is present (it still falls back to the
+    /// reference per call, e.g. on the CPU), else the reference (logging why once when CUDA is available).
     /// </summary>
     /// <param name="options">Attention options; validated against <paramref name="headDim"/>.</param>
     /// <param name="headDim">Head dimension d.</param>
     /// <param name="name">Module name.</param>
     /// <exception cref="ArgumentException">The options are invalid for <paramref name="headDim"/>.</exception>
-    /// <exception cref="NotSupportedException">The native implementation was requested explicitly.</exception>
     public static torch.nn.Module Create(AttentionOptions options, int headDim, string name = "kernel")
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -23,9 +26,21 @@ public static class AttentionFactory
         TorchRuntime.EnsureInitialized();
         if (options.Kind == AttentionKind.Exact)
             return new ExactAttention(options, name);
-        if (options.Implementation == AttentionImplementation.Native)
-            throw new NotSupportedException(
-                "AttentionImplementation.Native is not available in this build; use Auto or Reference.");
-        return new DistrAttentionReference(options, headDim, name);
+        return options.Implementation switch
+        {
+            AttentionImplementation.Reference => new DistrAttentionReference(options, headDim, name),
+            AttentionImplementation.Native => new NativeDistrAttention(options, headDim, name),
+            _ when NativeUsable() => new NativeDistrAttention(options, headDim, name),
+            _ => new DistrAttentionReference(options, headDim, name),
+        };
+    }
+
+    private static bool NativeUsable()
+    {
+        if (DistrAttentionNative.IsAvailable) return true;
+        // Only worth a line where a GPU could have run the kernel; CPU-only hosts expect the reference.
+        if (TorchRuntime.CudaAvailable)
+            AttentionSelectionLog.Once(DistrAttentionNative.UnavailableReason ?? "the native library is not available");
+        return false;
     }
 }

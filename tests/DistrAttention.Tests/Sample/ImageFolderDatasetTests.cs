@@ -110,7 +110,7 @@ public sealed class ImageFolderDatasetTests
         var test = ImageFolderDataset.Load(EmbeddedData.Test, verifyImages: false);
 
         Assert.Equal(FashionMnistClasses.Names.Order(StringComparer.Ordinal), train.Classes);
-        Assert.All(train.Rows.GroupBy(r => r.Label), g => Assert.Equal(600, g.Count()));
+        Assert.All(train.Rows.GroupBy(r => r.Label), g => Assert.Equal(1000, g.Count()));
         Assert.All(test.Rows.GroupBy(r => r.Label), g => Assert.Equal(100, g.Count()));
     }
 }

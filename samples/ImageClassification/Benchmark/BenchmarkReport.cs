@@ -1,0 +1,51 @@
+using System.Globalization;
+using System.Text;
+using ScottPlot;
+
+namespace ImageClassification.Benchmark;
+
+/// <summary>Writes the benchmark's markdown table and PNG chart.</summary>
+public static class BenchmarkReport
+{
+    /// <summary>Markdown table with speed-ups relative to Exact at the same model and image size.</summary>
+    public static string Markdown(IReadOnlyList<BenchmarkRow> rows, BenchmarkSettings s, string device)
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"ViT inference, batch {s.Batch}, {s.DType}, l = {s.BlockSize}, {device}; median of {s.Repetitions} after {s.Warmup} warm-up runs (synchronised wall time).");
+        text.AppendLine();
+        text.AppendLine("| model | px | N | attention | G | images/s | vs Exact | attention ms/layer | vs Exact | note |");
+        text.AppendLine("|---|---:|---:|---|---:|---:|---:|---:|---:|---|");
+        foreach (var r in rows)
+        {
+            var exact = rows.FirstOrDefault(x => x.Model == r.Model && x.ImageSize == r.ImageSize && x.Attention == "Exact");
+            text.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {r.Model} | {r.ImageSize} | {r.Tokens} | {r.Attention} | {r.GroupSize} | {F(r.ImagesPerSecond, "F1")} | {Ratio(r.ImagesPerSecond, exact?.ImagesPerSecond)} | {F(r.AttentionMs, "F3")} | {Ratio(r.AttentionMs, exact?.AttentionMs)} | {r.Note.Replace('|', '/')} |"));
+        }
+        return text.ToString();
+    }
+
+    /// <summary>Bar chart of images/s per configuration.</summary>
+    public static void Png(string path, IReadOnlyList<BenchmarkRow> rows, string title)
+    {
+        var plot = new Plot();
+        var measured = rows.Where(r => double.IsFinite(r.ImagesPerSecond)).ToList();
+        var bars = measured.Select((r, i) => new Bar { Position = i, Value = r.ImagesPerSecond }).ToList();
+        plot.Add.Bars(bars);
+        plot.Axes.Bottom.SetTicks(
+            Enumerable.Range(0, measured.Count).Select(i => (double)i).ToArray(),
+            measured.Select(r => $"{r.Model} {r.ImageSize}\n{r.Attention}{(r.GroupSize > 1 ? $" G{r.GroupSize}" : "")}").ToArray());
+        plot.Axes.Bottom.TickLabelStyle.Rotation = 45;
+        plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+        plot.Axes.Margins(bottom: 0);
+        plot.YLabel("images / s");
+        plot.Title(title);
+        plot.SavePng(path, Math.Max(900, 70 * measured.Count), 600);
+    }
+
+    private static string F(double value, string format) =>
+        double.IsFinite(value) ? value.ToString(format, CultureInfo.InvariantCulture) : "–";
+
+    private static string Ratio(double value, double? exact) =>
+        exact is { } e && double.IsFinite(value) && double.IsFinite(e) && e > 0
+            ? (value / e).ToString("F2", CultureInfo.InvariantCulture) + "×" : "–";
+}

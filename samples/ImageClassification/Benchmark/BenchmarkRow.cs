@@ -1,0 +1,13 @@
+namespace ImageClassification.Benchmark;
+
+/// <summary>One measured configuration: a ViT size at an image size with one attention implementation.</summary>
+/// <param name="Model">tiny, small or base.</param>
+/// <param name="ImageSize">Input side in pixels.</param>
+/// <param name="Tokens">N = patches + class token.</param>
+/// <param name="Attention">Exact, Reference or Native.</param>
+/// <param name="GroupSize">G (1 for exact).</param>
+/// <param name="ImagesPerSecond">End-to-end forward throughput (median), or NaN when not run.</param>
+/// <param name="AttentionMs">Median time of one attention call on [batch, H, N, d] (one layer), or NaN.</param>
+/// <param name="Note">Why a value is missing, or empty.</param>
+public sealed record BenchmarkRow(string Model, int ImageSize, int Tokens, string Attention, int GroupSize,
+    double ImagesPerSecond, double AttentionMs, string Note);

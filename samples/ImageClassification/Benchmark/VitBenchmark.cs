@@ -1,0 +1,86 @@
+using DistrAttention.Vit.Attention;
+using DistrAttention.Vit.Model;
+using DistrAttention.Vit.Native;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ImageClassification.Benchmark;
+
+/// <summary>
+/// ViT inference speed with Exact (scaled_dot_product_attention), DistrAttention reference and DistrAttention native
+/// attention: end-to-end images/s (forward, no grad, whole model in the chosen dtype) and one attention call on
+/// [batch, H, N, d] tensors (attention time per layer).
+/// </summary>
+public static class VitBenchmark
+{
+    /// <summary>Runs every configuration; <paramref name="report"/> sees each row as it is measured.</summary>
+    public static List<BenchmarkRow> Run(BenchmarkSettings s, Action<BenchmarkRow> report)
+    {
+        var rows = new List<BenchmarkRow>();
+        using var noGrad = no_grad();
+        foreach (string name in s.Models)
+            foreach (int size in s.ImageSizes)
+            {
+                var config = Config(name, size);
+                using var model = new VisionTransformer(config with { Attention = AttentionOptions.Exact });
+                model.eval();
+                foreach (var (label, options) in Variants(s))
+                {
+                    var row = Measure(s, model, config, name, label, options);
+                    rows.Add(row);
+                    report(row);
+                }
+            }
+        return rows;
+    }
+
+    private static VitConfig Config(string name, int size) => name switch
+    {
+        "tiny" => VitConfig.Tiny(size),
+        "small" => VitConfig.Small(size),
+        "base" => VitConfig.Base(size),
+        _ => throw new ArgumentException($"Unknown model '{name}': expected tiny, small or base.", nameof(name)),
+    };
+
+    private static IEnumerable<(string Label, AttentionOptions Options)> Variants(BenchmarkSettings s)
+    {
+        yield return ("Exact", AttentionOptions.Exact);
+        foreach (int g in s.GroupSizes)
+        {
+            if (!s.SkipReference)
+                yield return ("Reference", new AttentionOptions { GroupSize = g, BlockSize = s.BlockSize, Implementation = AttentionImplementation.Reference });
+            yield return ("Native", new AttentionOptions { GroupSize = g, BlockSize = s.BlockSize, Implementation = AttentionImplementation.Native });
+        }
+    }
+
+    private static BenchmarkRow Measure(BenchmarkSettings s, VisionTransformer model, VitConfig config, string name, string label, AttentionOptions options)
+    {
+        int g = options.Kind == AttentionKind.Exact ? 1 : options.GroupSize;
+        var empty = new BenchmarkRow(name, config.ImageSize, config.TokenCount, label, g, double.NaN, double.NaN, "");
+        if (label == "Native" && (s.Device.type != DeviceType.CUDA || !DistrAttentionNative.IsAvailable))
+            return empty with { Note = s.Device.type != DeviceType.CUDA ? "needs CUDA" : DistrAttentionNative.UnavailableReason ?? "" };
+        if (label == "Native" && NativeSupport.WhyNot(config.HeadDim, config.HeadDim, options, s.DType) is { } why)
+            return empty with { Note = why };
+        try
+        {
+            using var scope = NewDisposeScope();
+            model.SetAttention(options);
+            model.to(s.Device);
+            model.to(s.DType);
+            var images = randn([s.Batch, config.Channels, config.ImageSize, config.ImageSize], s.DType, s.Device);
+            double endToEnd = Timer.MedianMilliseconds(() => { using var d = NewDisposeScope(); model.forward(images); }, s.Device, s.Warmup, s.Repetitions);
+
+            var kernel = (IAttention)AttentionFactory.Create(options, config.HeadDim);
+            ((nn.Module)kernel).to(s.Device);
+            long[] shape = [s.Batch, config.NumHeads, config.TokenCount, config.HeadDim];
+            var (q, k, v) = (randn(shape, s.DType, s.Device), randn(shape, s.DType, s.Device), randn(shape, s.DType, s.Device));
+            double attention = Timer.MedianMilliseconds(() => { using var d = NewDisposeScope(); kernel.Attend(q, k, v); }, s.Device, s.Warmup, s.Repetitions);
+            ((nn.Module)kernel).Dispose();
+            return empty with { ImagesPerSecond = s.Batch / (endToEnd / 1000), AttentionMs = attention };
+        }
+        catch (Exception e) when (e is OutOfMemoryException or System.Runtime.InteropServices.ExternalException or NotSupportedException or ArgumentException or DistrAttentionNativeException)
+        {
+            return empty with { Note = e.GetType().Name + ": " + e.Message.Split('\n')[0] };
+        }
+    }
+}

@@ -1,0 +1,20 @@
+using System.CommandLine;
+
+namespace ImageClassification.Cli;
+
+/// <summary>The <c>vit-sample</c> command tree; <c>Program</c> runs it, tests call <see cref="Run"/> in-process.</summary>
+public static class VitSampleCli
+{
+    /// <summary>Builds the root command with all sub-commands.</summary>
+    public static RootCommand Build() => new("Train, evaluate and run a Vision Transformer image classifier with DistrAttention (ML.NET).")
+    {
+        TrainCommand.Create(),
+        EvaluateCommand.Create(),
+        PredictCommand.Create(),
+        ImportFashionMnistCommand.Create(),
+        Benchmark.BenchmarkCommand.Create(),
+    };
+
+    /// <summary>Parses and runs <paramref name="args"/>; returns the exit code.</summary>
+    public static int Run(params string[] args) => Build().Parse(args).Invoke();
+}

@@ -1,0 +1,21 @@
+using Spectre.Console;
+
+namespace ImageClassification.Reports;
+
+/// <summary>Prints an evaluation as a Spectre.Console table.</summary>
+public static class ConsoleReport
+{
+    /// <summary>Writes headline metrics and the per-class table.</summary>
+    public static void Write(EvaluationReport r, string title)
+    {
+        var table = new Table().Title(Markup.Escape(title)).Border(TableBorder.Rounded)
+            .AddColumn("Class").AddColumn(new TableColumn("Images").RightAligned())
+            .AddColumn(new TableColumn("Accuracy").RightAligned()).AddColumn(new TableColumn("Precision").RightAligned())
+            .AddColumn(new TableColumn("Log-loss").RightAligned());
+        foreach (var k in r.PerClass)
+            table.AddRow(Markup.Escape(k.Name), k.Support.ToString(), $"{k.Recall:P1}", $"{k.Precision:P1}", $"{k.LogLoss:F3}");
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine(
+            $"Accuracy [bold green]{r.Accuracy:P2}[/]  macro accuracy {r.MacroAccuracy:P2}  log-loss {r.LogLoss:F4}  ({r.Images} images)");
+    }
+}

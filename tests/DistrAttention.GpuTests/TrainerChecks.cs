@@ -1,0 +1,111 @@
+using DistrAttention.Vit.Attention;
+using DistrAttention.Vit.Native;
+using DistrAttention.Vit.Runtime;
+using ImageClassification.Data;
+using ImageClassification.Training;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.DistrAttention;
+
+namespace DistrAttention.GpuTests;
+
+/// <summary>The ML.NET trainer on CUDA (native attention, bf16) on the embedded data set; save/load across devices.</summary>
+internal static class TrainerChecks
+{
+    public static void Run(Harness h, string outDir)
+    {
+        var (train, test, source) = Data(outDir);
+        h.Write($"trainer data: {source}, {train.Count} training and {test.Count} test images");
+        var ml = new MLContext(seed: 1);
+        var trainView = SamplePipeline.ToDataView(ml, train);
+        var testView = SamplePipeline.ToDataView(ml, test);
+        ITransformer? gpuModel = null;
+        h.Check("trainer on CUDA (DistrAttention native, Precision=BFloat16), 4 epochs: test accuracy ≥ 0.6", () =>
+        {
+            var options = Options(ComputeDevice.Cuda, epochs: 4);
+            options.Precision = AttentionPrecision.BFloat16;
+            var (model, vit) = SamplePipeline.Fit(ml, trainView, null, options);
+            gpuModel = model;
+            var metrics = ml.MulticlassClassification.Evaluate(model.Transform(testView));
+            string detail = $"accuracy {metrics.MicroAccuracy:F3}, log-loss {metrics.LogLoss:F3}";
+            return metrics.MicroAccuracy >= 0.6 ? "ok: " + detail : detail;
+        });
+        if (gpuModel is not null)
+            h.Check("save trained on GPU, score on CPU vs on GPU (labels identical, scores within 1e-3)", () =>
+                CrossDevice(ml, gpuModel, trainView.Schema, testView, Path.Combine(outDir, "gpu-trained.zip")));
+        h.Check("train on CPU (1 epoch), score on GPU vs on CPU (labels identical, scores within 1e-3)", () =>
+        {
+            var (model, _) = SamplePipeline.Fit(ml, SamplePipeline.ToDataView(ml, train.Take(512)), null, Options(ComputeDevice.Cpu, epochs: 1));
+            return CrossDevice(ml, model, trainView.Schema, testView, Path.Combine(outDir, "cpu-trained.zip"));
+        });
+    }
+
+    private static VitImageClassificationTrainer.Options Options(ComputeDevice device, int epochs) => new()
+    {
+        LabelColumnName = SamplePipeline.Label,
+        ImageColumnName = SamplePipeline.Image,
+        Preset = VitPreset.Tiny,
+        ImageSize = 28,
+        PatchSize = 4,
+        Channels = 1,
+        Attention = new AttentionOptions { GroupSize = 2, BlockSize = 64 },
+        Epochs = epochs,
+        BatchSize = 64,
+        LearningRate = 1e-3,
+        WarmupEpochs = 0.5,
+        HorizontalFlip = false,
+        RandomCrop = false,
+        Device = device,
+    };
+
+    /// <summary>Saves, loads on the CPU and on CUDA, and compares predicted labels and scores.</summary>
+    private static string CrossDevice(MLContext ml, ITransformer model, DataViewSchema schema, IDataView test, string path)
+    {
+        ml.Model.SaveWithVit(model, schema, path);
+        var onCpu = Score(ml.Model.LoadWithVit(path, out _, ComputeDevice.Cpu), test);
+        var onGpu = Score(ml.Model.LoadWithVit(path, out _, ComputeDevice.Cuda), test);
+        int labelDiffs = onCpu.Labels.Zip(onGpu.Labels).Count(p => p.First != p.Second);
+        double maxScoreDiff = onCpu.Scores.Zip(onGpu.Scores).Max(p => p.First.Zip(p.Second).Max(x => Math.Abs(x.First - x.Second)));
+        string detail = $"{labelDiffs} of {onCpu.Labels.Count} labels differ, max |Δscore| {maxScoreDiff:E2}";
+        return labelDiffs == 0 && maxScoreDiff <= 1e-3 ? "ok: " + detail : detail;
+    }
+
+    private static (List<string> Labels, List<float[]> Scores) Score(ITransformer model, IDataView data)
+    {
+        var scored = model.Transform(data);
+        var labels = scored.GetColumn<string>(SamplePipeline.PredictedLabel).ToList();
+        var scores = scored.GetColumn<float[]>(SamplePipeline.Score).ToList();
+        return (labels, scores);
+    }
+
+    /// <summary>The embedded Fashion-MNIST subset, or synthetic 28×28 images (10 classes of stripes) when it is absent.</summary>
+    private static (List<ImageRow> Train, List<ImageRow> Test, string Source) Data(string outDir)
+    {
+        if (Directory.Exists(EmbeddedData.Train) && Directory.Exists(EmbeddedData.Test))
+            return (ImageFolderDataset.Load(EmbeddedData.Train).Rows.ToList(),
+                    ImageFolderDataset.Load(EmbeddedData.Test).Rows.ToList(), EmbeddedData.Root);
+        string root = Path.Combine(outDir, "synthetic-images");
+        var random = new Random(3);
+        List<ImageRow> Make(string split, int perClass)
+        {
+            var rows = new List<ImageRow>();
+            for (int c = 0; c < 10; c++)
+            {
+                string folder = Path.Combine(root, split, $"class{c}");
+                Directory.CreateDirectory(folder);
+                for (int i = 0; i < perClass; i++)
+                {
+                    var pixels = new byte[28 * 28];
+                    for (int y = 0; y < 28; y++)
+                        for (int x = 0; x < 28; x++)
+                            pixels[y * 28 + x] = (byte)Math.Clamp((((c < 5 ? x : y) / (c % 5 + 2)) % 2) * 200 + random.Next(-40, 40), 0, 255);
+                    string path = Path.Combine(folder, $"{i}.png");
+                    GreyPng.Write(path, pixels, 28, 28);
+                    rows.Add(new ImageRow { ImagePath = path, Label = $"class{c}" });
+                }
+            }
+            return rows;
+        }
+        return (Make("train", 200), Make("test", 40), "synthetic stripes (embedded data set not found)");
+    }
+}

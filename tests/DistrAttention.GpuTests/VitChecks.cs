@@ -1,0 +1,43 @@
+using DistrAttention.Vit.Attention;
+using DistrAttention.Vit.Model;
+using DistrAttention.Vit.Native;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DistrAttention.GpuTests;
+
+/// <summary>ViT logits with native vs reference attention on the same weights (same R: same seed).</summary>
+internal static class VitChecks
+{
+    public static void Run(Harness h)
+    {
+        foreach (var dtype in new[] { ScalarType.Float16, ScalarType.BFloat16 })
+            h.Check($"ViT-Tiny 224 px logits, whole model in {dtype}: native vs reference", () => Compare(dtype, AttentionPrecision.Float32, 1e-2));
+        h.Check("ViT-Tiny 224 px logits, fp32 model with Precision=Float16: native vs fp32 reference", () =>
+            Compare(ScalarType.Float32, AttentionPrecision.Float16, 3e-2));
+    }
+
+    private static string Compare(ScalarType modelType, AttentionPrecision precision, double tolerance)
+    {
+        using var scope = NewDisposeScope();
+        var reference = new AttentionOptions { GroupSize = 2, BlockSize = 64, Implementation = AttentionImplementation.Reference };
+        using var model = new VisionTransformer(VitConfig.Tiny(224, 10) with { Attention = reference });
+        model.eval();
+        model.to(CUDA);
+        if (modelType != ScalarType.Float32) model.to(modelType);
+        var images = TensorMath.Random(CUDA, modelType, false, 4, 3, 224, 224);
+        using var noGrad = no_grad();
+        var expected = model.forward(images).to(ScalarType.Float32);
+
+        model.SetAttention(reference with { Implementation = AttentionImplementation.Native });
+        if (modelType != ScalarType.Float32) model.to(modelType);
+        model.SetAttentionPrecision(precision);
+        var logits = model.forward(images).to(ScalarType.Float32);
+        var paths = model.Blocks.Select(b => ((NativeDistrAttention)b.Attention.Kernel).LastPath).Distinct().ToList();
+        if (paths.Count != 1 || paths[0] != AttentionPath.Native) return $"not every block ran native: {string.Join(", ", paths)}";
+        double error = TensorMath.RelativeError(logits, expected);
+        bool sameArgmax = logits.argmax(1).eq(expected.argmax(1)).all().item<bool>();
+        string detail = $"logits rel err {error:E2} (≤ {tolerance:E0}), argmax {(sameArgmax ? "identical" : "differs")}";
+        return error <= tolerance ? "ok: " + detail : detail;
+    }
+}

@@ -1,0 +1,104 @@
+using System.Text.Json;
+using ImageClassification.Cli;
+using ImageClassification.Data;
+using ImageClassification.Training;
+using Xunit;
+
+namespace DistrAttention.Tests.Sample;
+
+/// <summary>Runs the <c>vit-sample</c> commands in-process on a few embedded images with a tiny model.</summary>
+public sealed class CliTests
+{
+    private static readonly string[] Classes = ["Bag", "Trouser", "Sneaker"];
+
+    // 8 training and 3 test images for each of 3 classes, copied from the embedded subset.
+    private static (string Train, string Test) CopySubset(TempFolder temp)
+    {
+        foreach (var (split, count) in new[] { ("train", 8), ("test", 3) })
+            foreach (var c in Classes)
+            {
+                var target = temp.Combine("data", split, c);
+                Directory.CreateDirectory(target);
+                foreach (var file in ImageFolderDataset.ListImages(Path.Combine(EmbeddedData.Root, split, c)).Take(count))
+                    File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+            }
+        return (temp.Combine("data", "train"), temp.Combine("data", "test"));
+    }
+
+    private static string[] TinyTrain(string data, string output, params string[] extra) =>
+    [
+        "train", "--data", data, "--output", output, "--epochs", "1", "--batch-size", "8",
+        "--image-size", "16", "--patch-size", "4", "--block-size", "16", "--threads", "1", "--validation-fraction", "0.25",
+        "--device", "cpu", .. extra,
+    ];
+
+    [Fact]
+    public void TrainWritesModelMetricsAndPlotsThenEvaluateAndPredictUseTheModel()
+    {
+        using var temp = new TempFolder();
+        var (train, test) = CopySubset(temp);
+        var output = temp.Combine("out");
+
+        Assert.Equal(0, VitSampleCli.Run(TinyTrain(temp.Combine("data"), output)));
+
+        var model = Path.Combine(output, ModelFile.DefaultName);
+        Assert.True(new FileInfo(model).Length > 1000);
+        foreach (var png in new[] { TrainRunner.ConfusionMatrixPng, TrainRunner.TrainingCurvePng })
+            Assert.True(new FileInfo(Path.Combine(output, png)).Length > 10_000, png);
+        using (var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, TrainRunner.MetricsJson))))
+        {
+            var root = json.RootElement;
+            Assert.Equal(1, root.GetProperty("epochs").GetArrayLength());
+            Assert.Equal(9, root.GetProperty("test").GetProperty("images").GetInt32()); // the test/ split, not validation
+            double accuracy = root.GetProperty("test").GetProperty("accuracy").GetDouble();
+            Assert.InRange(accuracy, 0, 1);
+            Assert.Equal(3, root.GetProperty("test").GetProperty("confusionMatrix").GetArrayLength());
+        }
+        Assert.Contains("Test metrics", File.ReadAllText(Path.Combine(output, TrainRunner.MetricsMarkdown)));
+
+        var evalOut = temp.Combine("eval");
+        Assert.Equal(0, VitSampleCli.Run("evaluate", "--model", model, "--data", test, "--output", evalOut, "--device", "cpu"));
+        Assert.True(File.Exists(Path.Combine(evalOut, "evaluation.json")));
+        Assert.True(new FileInfo(Path.Combine(evalOut, "evaluation-confusion-matrix.png")).Length > 10_000);
+
+        var (loaded, classes) = ModelFile.Load(new Microsoft.ML.MLContext(), model);
+        Assert.Equal(Classes.Order(StringComparer.Ordinal), classes);
+        var images = Predictor.ExpandInputs([test]);
+        var predictions = Predictor.Predict(new Microsoft.ML.MLContext(), loaded, classes, images, topK: 2);
+        Assert.Equal(9, predictions.Count);
+        Assert.All(predictions, p =>
+        {
+            Assert.Contains(p.Label, Classes);
+            Assert.Equal(2, p.Top.Count);
+            Assert.Equal(p.Label, p.Top[0].Class);
+            Assert.True(p.Top[0].Probability >= p.Top[1].Probability);
+        });
+        Assert.Equal(0, VitSampleCli.Run("predict", "--model", model, images[0], Path.Combine(test, "Bag"), "--device", "cpu"));
+    }
+
+    [Fact]
+    public void FineTuneFromASavedModelWithExactAttention()
+    {
+        using var temp = new TempFolder();
+        CopySubset(temp);
+        var first = temp.Combine("first");
+        Assert.Equal(0, VitSampleCli.Run(TinyTrain(temp.Combine("data"), first, "--attention", "exact")));
+
+        var second = temp.Combine("second");
+        Assert.Equal(0, VitSampleCli.Run(TinyTrain(temp.Combine("data"), second,
+            "--fine-tune", Path.Combine(first, ModelFile.DefaultName), "--attention", "distr", "-G", "2")));
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(second, TrainRunner.MetricsJson)));
+        Assert.Contains("DistrAttention G=2", json.RootElement.GetProperty("model").GetString());
+    }
+
+    [Fact]
+    public void InputErrorsExitWithCodeOne()
+    {
+        using var temp = new TempFolder();
+        CopySubset(temp);
+        Assert.Equal(CommandRunner.InputError, VitSampleCli.Run("train", "--data", temp.Combine("missing"), "--output", temp.Combine("o")));
+        Assert.Equal(CommandRunner.InputError, VitSampleCli.Run("evaluate", "--model", temp.Combine("missing.zip")));
+        Assert.Equal(CommandRunner.InputError, VitSampleCli.Run("predict", "--model", temp.Combine("missing.zip"), temp.Combine("data")));
+        Assert.NotEqual(0, VitSampleCli.Run("train", "--attention", "approximate"));
+    }
+}
