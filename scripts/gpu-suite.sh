@@ -29,6 +29,7 @@ DISTRATTENTION_LIBTORCH=$(python3 -c "import os, torch; print(os.path.join(os.pa
     || { echo "python3 cannot import torch"; exit 1; }
 export DISTRATTENTION_LIBTORCH
 export DISTRATTENTION_CACHE=${DISTRATTENTION_CACHE:-$OUT/.cache}
+export VIT_SAMPLE_DATA=${VIT_SAMPLE_DATA:-$ROOT/samples/ImageClassification/data/fashion-mnist-subset}
 
 # 3. C# GPU suite.
 t0=$(date +%s)
