@@ -10,10 +10,14 @@ multiple of any tile:
   * G = 1 vs exact attention <= 1e-2;
   * output and lse poisoned with NaN before each run: every element written, no NaN;
   * argument errors come back as status codes.
-Usage: python3 suite.py [--small] [--log FILE]
+On a GPU of compute capability 9.x the sm_90a kernel serves d in {32, 64}, l = 128 (default or 128-key
+tile; the suite sets DA_SM90_MIN_NK=0 so that short sequences take it too); every such case is also run
+with DA_DISABLE_SM90=1 (portable kernel) and the two outputs compared.
+Usage: python3 suite.py [--small | --quick]
 """
 import argparse
 import math
+import os
 import sys
 import time
 
@@ -23,6 +27,13 @@ import torch
 import distr_attention as da
 
 TOL = 1e-2
+# Every supported shape through the sm_90a kernel (by default it serves Nk >= 1024 only).
+os.environ.setdefault("DA_SM90_MIN_NK", "0")
+SM90 = torch.cuda.get_device_capability()[0] == 9 and os.environ.get("DA_DISABLE_SM90", "0") in ("", "0")
+
+
+def sm90_case(d, l, block_n):
+    return SM90 and d in (32, 64) and l == 128 and block_n in (0, 128)
 TIE_REL = 1e-5  # |p| / sum|q r| below this counts as a sign tie (fp32 rounding of an l-term sum)
 
 
@@ -136,6 +147,7 @@ class Stats:
         self.f64_mismatch = 0
         self.f64_mismatch_ties = 0
         self.blocks = 0
+        self.sm90_cases = 0
 
     def fail(self, msg):
         self.failures.append(msg)
@@ -193,6 +205,21 @@ def run_case(st, q, k, v, R, G, l, mode, causal, perm_host, perm64, rel64, tag, 
         st.note((str(q.dtype).split(".")[-1], d, G, "lse_abs"), lerr)
         if lerr > 2e-2:
             st.fail(f"{name}: lse max abs err {lerr:.3e}")
+    if sm90_case(d, l, block_n):
+        o2 = torch.full_like(o, float("nan"))
+        lse2 = torch.full_like(lse, float("nan"))
+        p2 = da.build_params(q, k, v, o2, R, G, l, mode, causal, 0.0, lse2, None, block_n)
+        os.environ["DA_DISABLE_SM90"] = "1"
+        try:
+            da.forward_into(p2)
+            torch.cuda.synchronize()
+        finally:
+            del os.environ["DA_DISABLE_SM90"]
+        e2 = rel_err(o, o2.double())
+        st.sm90_cases += 1
+        st.note((str(q.dtype).split(".")[-1], d, G, "sm90_vs_portable"), e2)
+        if not e2 <= TOL:
+            st.fail(f"{name}: sm90 vs portable kernel rel err {e2:.3e}")
     if G == 1:
         ex_o, _ = exact_ref64(q, k, v, causal, scale)
         e1 = rel_err(o, ex_o)
@@ -228,6 +255,7 @@ def error_cases(st):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--small", action="store_true", help="few cases (for compute-sanitizer)")
+    ap.add_argument("--quick", action="store_true", help="d 32/64, l 128 only (the sm_90a path), fewer shapes")
     args = ap.parse_args()
     torch.manual_seed(0)
     gen = torch.Generator(device="cuda").manual_seed(1234)
@@ -237,6 +265,10 @@ def main():
         dtypes, dims, ls = [torch.float16, torch.bfloat16], [32, 64, 128], [64, 128]
         shapes = [(1, 2, 197, 197), (1, 1, 1, 1), (1, 2, 77, 190), (1, 1, 130, 3)]
         groups, modes = [1, 2, 16], [0]
+    elif args.quick:
+        dtypes, dims, ls = [torch.float16, torch.bfloat16], [32, 64], [128]
+        shapes = [(2, 3, 197, 197), (1, 2, 1, 300), (2, 2, 130, 257), (1, 2, 77, 190), (1, 2, 513, 1030)]
+        groups, modes = [1, 2, 4, 16], [0, 1]
     else:
         dtypes, dims, ls = [torch.float16, torch.bfloat16], [32, 64, 128], [64, 128]
         shapes = [(2, 3, 197, 197), (2, 2, 1, 1), (1, 2, 1, 300), (1, 2, 300, 1), (2, 2, 130, 257),
@@ -280,6 +312,8 @@ def main():
     print()
     print(f"permutation blocks checked: {st.blocks}; mismatches vs host fp32 reference: {st.host_mismatch}; "
           f"vs float64 reference: {st.f64_mismatch} (of which at sign ties: {st.f64_mismatch_ties})")
+    print(f"sm90 path: {'active' if SM90 else 'inactive'}; cases served by it and cross-checked vs the portable "
+          f"kernel: {st.sm90_cases}")
     print(f"suite: {st.cases - len(st.failures)} passed, {len(st.failures)} failed ({time.time()-t0:.0f}s)")
     return 1 if st.failures else 0
 

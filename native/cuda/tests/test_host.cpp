@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <cstdint>
 #include <random>
@@ -216,6 +217,47 @@ TEST(Config, Selection) {
     ASSERT_EQ(da::select_config(p, 80, &c, &msg), DA_OK);
     EXPECT_EQ(c.block_n, 64);
     EXPECT_TRUE(c.bf16);
+}
+
+TEST(Config, Sm90Path) {
+    std::string msg;
+    da::KernelConfig c;
+    auto p = valid_params();
+    p.block_l = 128;
+    EXPECT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);  // Nk = 197: below the threshold
+    EXPECT_FALSE(c.sm90);
+    setenv("DA_SM90_MIN_NK", "0", 1);
+    EXPECT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
+    EXPECT_TRUE(c.sm90);
+    unsetenv("DA_SM90_MIN_NK");
+    p.nk = 4096;
+    for (int d : {32, 64}) {
+        p.head_dim = d;
+        ASSERT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
+        EXPECT_TRUE(c.sm90);
+        EXPECT_EQ(c.block_n, 128);
+        ASSERT_EQ(da::select_config(p, 80, &c, &msg), DA_OK);
+        EXPECT_FALSE(c.sm90);
+        ASSERT_EQ(da::select_config(p, 89, &c, &msg), DA_OK);
+        EXPECT_FALSE(c.sm90);
+    }
+    p.head_dim = 128;
+    ASSERT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
+    EXPECT_FALSE(c.sm90);
+    p.head_dim = 64; p.block_l = 64;
+    ASSERT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
+    EXPECT_FALSE(c.sm90);
+    p.block_l = 128; p.block_n = 64;
+    ASSERT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
+    EXPECT_FALSE(c.sm90);
+    EXPECT_EQ(c.block_n, 64);
+    p.block_n = 0;
+    setenv("DA_DISABLE_SM90", "1", 1);
+    ASSERT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
+    EXPECT_FALSE(c.sm90);
+    unsetenv("DA_DISABLE_SM90");
+    ASSERT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
+    EXPECT_TRUE(c.sm90);
 }
 
 TEST(Config, Args) {

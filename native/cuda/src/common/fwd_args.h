@@ -12,6 +12,7 @@ struct KernelConfig {
     int block_m = 0;    // query tile == l (LSH block): 64 or 128; warps = block_m / 16
     int block_n = 0;    // key tile m: 64 or 128
     bool bf16 = false;
+    bool sm90 = false;  // the sm_90a kernel (wgmma, warp specialisation) instead of the portable one
 };
 
 // Everything the kernel reads, already validated and defaulted.

@@ -1,5 +1,6 @@
 // config.cpp — choice of the kernel configuration (block sizes) per architecture and d.
 // Defaults were chosen by measurement on an H100 (see bench/kernel/NOTES.md).
+#include <cstdlib>
 #include <string>
 
 #include "internal.h"
@@ -12,6 +13,26 @@ int default_block_n(int sm, int head_dim, int group) {
     (void)sm;
     if (head_dim == 128) return 64;
     return group <= 2 ? 64 : 128;
+}
+
+// The sm_90a kernel (src/kernels/sm90/) serves compute capability 9.x for d in {32, 64}, l = 128,
+// the default key tile (or 128), Nk >= kSm90MinNk, every G, dtype, mode and mask; perm_out and lse
+// too. Everything else falls back to the portable kernel (for short key sequences the portable
+// kernel, several CTAs per SM, was faster when measured: bench/kernel/NOTES.md).
+// Environment (tests, benchmarks): DA_DISABLE_SM90=1 forces the portable kernel; DA_SM90_MIN_NK=n
+// overrides the Nk threshold (0: every supported shape takes the sm_90a kernel).
+constexpr int kSm90MinNk = 1024;
+
+bool use_sm90(const da_fwd_params& p, int sm) {
+    if (sm / 10 != 9) return false;
+    if (p.head_dim != 32 && p.head_dim != 64) return false;
+    if (p.block_l != 128) return false;
+    if (p.block_n != 0 && p.block_n != 128) return false;
+    const char* env = std::getenv("DA_DISABLE_SM90");
+    if (env != nullptr && env[0] != '\0' && env[0] != '0') return false;
+    int min_nk = kSm90MinNk;
+    if (const char* e = std::getenv("DA_SM90_MIN_NK")) min_nk = std::atoi(e);
+    return p.nk >= min_nk;
 }
 
 int select_config(const da_fwd_params& p, int sm, KernelConfig* cfg, std::string* msg) {
@@ -27,6 +48,10 @@ int select_config(const da_fwd_params& p, int sm, KernelConfig* cfg, std::string
     c.block_m = p.block_l;
     c.block_n = p.block_n != 0 ? p.block_n : default_block_n(sm, p.head_dim, p.group_size);
     c.bf16 = p.dtype == DA_DTYPE_BF16;
+    if (use_sm90(p, sm)) {
+        c.sm90 = true;
+        c.block_n = 128;
+    }
     *cfg = c;
     return DA_OK;
 }

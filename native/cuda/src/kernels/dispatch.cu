@@ -5,10 +5,14 @@
 
 #include "../host/internal.h"
 #include "launch.cuh"
+#include "sm90/launch.cuh"
 
 namespace da {
 
 DA_FOR_ALL(DA_DECLARE_LAUNCH)
+namespace sm90 {
+DA_SM90_FOR_ALL(DA_SM90_DECLARE_LAUNCH)
+}
 
 namespace {
 
@@ -48,6 +52,14 @@ LaunchFn find_launch(int d, int bm, bool bf16) {
     return nullptr;
 }
 
+LaunchFn find_launch_sm90(int d, bool bf16) {
+#define DA_SM90_TABLE_ENTRY(D, BF16) \
+    if (d == D && bf16 == BF16) return &sm90::launch_sm90_d<D, BF16>;
+    DA_SM90_FOR_ALL(DA_SM90_TABLE_ENTRY)
+#undef DA_SM90_TABLE_ENTRY
+    return nullptr;
+}
+
 }  // namespace
 
 int launch_forward(const da_fwd_params& p, void* stream, std::string* msg) {
@@ -74,7 +86,7 @@ int launch_forward(const da_fwd_params& p, void* stream, std::string* msg) {
     int st = select_config(p, major * 10 + minor, &cfg, msg);
     if (st != DA_OK) return st;
     const FwdArgs args = make_args(p, cfg);
-    LaunchFn fn = find_launch(cfg.head_dim, cfg.block_m, cfg.bf16);
+    LaunchFn fn = cfg.sm90 ? find_launch_sm90(cfg.head_dim, cfg.bf16) : find_launch(cfg.head_dim, cfg.block_m, cfg.bf16);
     if (fn == nullptr) {
         *msg = "no kernel for this configuration (internal)";
         return DA_ERR_INTERNAL;
@@ -84,7 +96,7 @@ int launch_forward(const da_fwd_params& p, void* stream, std::string* msg) {
         (void)cudaGetLastError();
         *msg = "kernel launch rejected the configuration (d=" + std::to_string(cfg.head_dim) +
                ", kdg=" + std::to_string(cfg.kdg) + ", l=" + std::to_string(cfg.block_m) +
-               ", block_n=" + std::to_string(cfg.block_n) + "): invalid value";
+               ", block_n=" + std::to_string(cfg.block_n) + (cfg.sm90 ? ", sm90" : "") + "): invalid value";
         return DA_ERR_CUDA;
     }
     if (e != cudaSuccess) return cuda_fail(msg, "DistrAttention kernel launch failed", e);
