@@ -6,6 +6,7 @@ using ImageClassification.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.DistrAttention;
+using TorchSharp;
 
 namespace DistrAttention.GpuTests;
 
@@ -35,7 +36,7 @@ internal static class TrainerChecks
                 CrossDevice(ml, gpuModel, trainView.Schema, testView, Path.Combine(outDir, "gpu-trained.zip")));
         h.Check("train on CPU (1 epoch), score on GPU vs on CPU (labels identical, scores within 1e-3)", () =>
         {
-            var (model, _) = SamplePipeline.Fit(ml, SamplePipeline.ToDataView(ml, train.Take(512)), null, Options(ComputeDevice.Cpu, epochs: 1));
+            var (model, _) = SamplePipeline.Fit(ml, SamplePipeline.ToDataView(ml, train.Where((_, i) => i % 16 == 0).ToList()), null, Options(ComputeDevice.Cpu, epochs: 1));
             return CrossDevice(ml, model, trainView.Schema, testView, Path.Combine(outDir, "cpu-trained.zip"));
         });
     }
@@ -61,6 +62,10 @@ internal static class TrainerChecks
     /// <summary>Saves, loads on the CPU and on CUDA, and compares predicted labels and scores.</summary>
     private static string CrossDevice(MLContext ml, ITransformer model, DataViewSchema schema, IDataView test, string path)
     {
+        // cuDNN convolutions and cuBLAS matmuls may use TF32 (10-bit mantissa) on CUDA, which alone moves scores by
+        // ~2e-3; the comparison is about the saved model, so both devices compute in full fp32 here.
+        torch.backends.cudnn.allow_tf32 = false;
+        torch.backends.cuda.matmul.allow_tf32 = false;
         ml.Model.SaveWithVit(model, schema, path);
         var onCpu = Score(ml.Model.LoadWithVit(path, out _, ComputeDevice.Cpu), test);
         var onGpu = Score(ml.Model.LoadWithVit(path, out _, ComputeDevice.Cuda), test);
