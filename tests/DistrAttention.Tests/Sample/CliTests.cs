@@ -12,7 +12,7 @@ public sealed class CliTests
     private static readonly string[] Classes = ["Bag", "Trouser", "Sneaker"];
 
     // 8 training and 3 test images for each of 3 classes, copied from the embedded subset.
-    private static (string Train, string Test) CopySubset(TempFolder temp)
+    internal static (string Train, string Test) CopySubset(TempFolder temp)
     {
         foreach (var (split, count) in new[] { ("train", 8), ("test", 3) })
             foreach (var c in Classes)
@@ -25,7 +25,7 @@ public sealed class CliTests
         return (temp.Combine("data", "train"), temp.Combine("data", "test"));
     }
 
-    private static string[] TinyTrain(string data, string output, params string[] extra) =>
+    internal static string[] TinyTrain(string data, string output, params string[] extra) =>
     [
         "train", "--data", data, "--output", output, "--epochs", "1", "--batch-size", "8",
         "--image-size", "16", "--patch-size", "4", "--block-size", "16", "--threads", "1", "--validation-fraction", "0.25",
