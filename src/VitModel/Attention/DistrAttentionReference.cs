@@ -9,35 +9,17 @@ namespace DistrAttention.Vit.Attention;
 /// CPU and CUDA, fp32/fp16/bf16 inputs (fp64 too, for gradient checks). Hashing and softmax run in fp32
 /// (fp64 for fp64 inputs). The projection matrix R [l, 16] is the buffer <c>r</c>.
 /// </summary>
-public sealed class DistrAttentionReference : nn.Module<Tensor, Tensor, Tensor, Tensor>, IAttention
+public sealed class DistrAttentionReference : DistrAttentionModule
 {
-    private const string ProjectionBuffer = "r";
-
     /// <summary>Creates the reference with R drawn from <see cref="AttentionOptions.Seed"/>.</summary>
     /// <param name="options">DistrAttention options; validated against <paramref name="headDim"/>.</param>
     /// <param name="headDim">Head dimension d the module will see.</param>
     /// <param name="name">Module name.</param>
     /// <exception cref="ArgumentException">The options are invalid for <paramref name="headDim"/>.</exception>
-    public DistrAttentionReference(AttentionOptions options, int headDim, string name = "kernel") : base(name)
+    public DistrAttentionReference(AttentionOptions options, int headDim, string name = "kernel")
+        : base(options, headDim, name)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate(headDim);
-        Options = options;
-        HeadDim = headDim;
-        register_buffer(ProjectionBuffer, DistrAttentionLsh.ProjectionMatrix(options.BlockSize, options.Seed));
     }
-
-    /// <inheritdoc />
-    public AttentionOptions Options { get; }
-
-    /// <summary>Head dimension d the options were validated for.</summary>
-    public int HeadDim { get; }
-
-    /// <summary>The projection matrix R [l, 16] (a registered buffer: it follows <c>.to(device)</c> and the state dict).</summary>
-    public Tensor Projection => get_buffer(ProjectionBuffer)!;
-
-    /// <inheritdoc />
-    public Tensor Attend(Tensor q, Tensor k, Tensor v) => forward(q, k, v);
 
     /// <inheritdoc />
     public override Tensor forward(Tensor q, Tensor k, Tensor v)

@@ -11,41 +11,23 @@ namespace DistrAttention.Vit.Native;
 /// reference's, so state dicts are interchangeable) is passed to the kernel as a CUDA float32 tensor.
 /// With gradients required, the native forward runs inside <see cref="NativeDistrAttentionFunction"/>.
 /// </summary>
-public sealed class NativeDistrAttention : nn.Module<Tensor, Tensor, Tensor, Tensor>, IAttention
+public sealed class NativeDistrAttention : DistrAttentionModule
 {
-    private const string ProjectionBuffer = "r";
-
     /// <summary>Creates the module with R drawn from <see cref="AttentionOptions.Seed"/>.</summary>
     /// <param name="options">DistrAttention options; validated against <paramref name="headDim"/>.</param>
     /// <param name="headDim">Head dimension d.</param>
     /// <param name="name">Module name.</param>
     /// <exception cref="ArgumentException">The options are invalid for <paramref name="headDim"/>.</exception>
-    public NativeDistrAttention(AttentionOptions options, int headDim, string name = "kernel") : base(name)
+    public NativeDistrAttention(AttentionOptions options, int headDim, string name = "kernel")
+        : base(options, headDim, name)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate(headDim);
-        Options = options;
-        HeadDim = headDim;
-        register_buffer(ProjectionBuffer, DistrAttentionLsh.ProjectionMatrix(options.BlockSize, options.Seed));
     }
-
-    /// <inheritdoc />
-    public AttentionOptions Options { get; }
-
-    /// <summary>Head dimension d.</summary>
-    public int HeadDim { get; }
-
-    /// <summary>The projection matrix R [l, 16] (float32 buffer).</summary>
-    public Tensor Projection => get_buffer(ProjectionBuffer)!;
 
     /// <summary>Element type of the native kernel for float32 inputs (Float32: such inputs use the reference).</summary>
     public AttentionPrecision Precision { get; set; } = AttentionPrecision.Float32;
 
     /// <summary>Which implementation the last call ran (for tests and diagnostics).</summary>
     public AttentionPath LastPath { get; private set; }
-
-    /// <inheritdoc />
-    public Tensor Attend(Tensor q, Tensor k, Tensor v) => forward(q, k, v);
 
     /// <inheritdoc />
     public override Tensor forward(Tensor q, Tensor k, Tensor v)
