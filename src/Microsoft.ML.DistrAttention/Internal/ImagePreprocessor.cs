@@ -17,14 +17,11 @@ internal sealed class ImagePreprocessor(int imageSize, int channels)
         int w = image.Width, h = image.Height;
         if (w <= 0 || h <= 0)
             throw new InvalidDataException($"The image has no pixels ({w}×{h}).");
-        (int r, int g, int b) = image.PixelFormat switch
-        {
-            MLPixelFormat.Bgra32 => (2, 1, 0),
-            MLPixelFormat.Rgba32 => (0, 1, 2),
-            _ => throw new InvalidDataException($"Unsupported pixel format {image.PixelFormat}; expected Bgra32 or Rgba32."),
-        };
-        ReadOnlySpan<byte> px = PixelReader.Read(image);
-        int stride = 4 * w;
+        // GetBGRPixels, not Pixels: MLImage.Pixels calls an SKBitmap method that SkiaSharp 3.x (brought in by
+        // e.g. ScottPlot) no longer has, while GetBGRPixels uses API that SkiaSharp 2.88 and 3.x share.
+        const int r = 2, g = 1, b = 0, bytesPerPixel = 3;
+        ReadOnlySpan<byte> px = image.GetBGRPixels;
+        int stride = bytesPerPixel * w;
         int s = ImageSize, plane = s * s;
         var result = new byte[ValuesPerImage];
         for (int oy = 0; oy < s; oy++)
@@ -38,7 +35,8 @@ internal sealed class ImagePreprocessor(int imageSize, int channels)
                 double sx = Math.Clamp((ox + 0.5) * w / s - 0.5, 0, w - 1);
                 int x0 = (int)sx, x1 = Math.Min(x0 + 1, w - 1);
                 double fx = sx - x0;
-                int p00 = y0 * stride + x0 * 4, p01 = y0 * stride + x1 * 4, p10 = y1 * stride + x0 * 4, p11 = y1 * stride + x1 * 4;
+                int p00 = y0 * stride + x0 * bytesPerPixel, p01 = y0 * stride + x1 * bytesPerPixel,
+                    p10 = y1 * stride + x0 * bytesPerPixel, p11 = y1 * stride + x1 * bytesPerPixel;
                 int at = oy * s + ox;
                 double vr = Bilinear(px, p00 + r, p01 + r, p10 + r, p11 + r, fx, fy);
                 double vg = Bilinear(px, p00 + g, p01 + g, p10 + g, p11 + g, fx, fy);
