@@ -1,10 +1,23 @@
-// Prints a markdown table of DistrAttention reference output error vs exact attention,
-// ‖O − O_exact‖ / ‖O_exact‖, over G × mode × l on Gaussian and uniform [0, 1) inputs (DESIGN.md §3).
+// Prints markdown tables of DistrAttention reference error vs exact attention (DESIGN.md §3):
+// no arguments: Gaussian and uniform [0, 1) inputs over G × mode × l;
+// --real <model.zip>: the q, k, v a trained ViT feeds its attention (see RealActivationReport).
+using DistrAttention.Bench.Reference;
 using DistrAttention.Vit.Attention;
 using DistrAttention.Vit.Runtime;
 using static TorchSharp.torch;
 
 TorchRuntime.EnsureInitialized();
+if (args.Length > 0)
+{
+    if (args is not ["--real", var modelZip, .. var rest] || rest is not ([] or ["--images", _]))
+    {
+        Console.Error.WriteLine("usage: [--real <pipeline model.zip> [--images <labelled test folder>]]");
+        return 2;
+    }
+    RealActivationReport.Run(modelZip, rest is [_, var folder] ? folder : RealActivationReport.DefaultTestImages);
+    return 0;
+}
+
 const int B = 2, H = 4, N = 256, D = 64;
 int[] groups = [2, 4, 8, 16];
 int[] blocks = [16, 32, 64, 128];
@@ -31,28 +44,11 @@ foreach (var (inputName, draw) in new (string, Func<Generator, Tensor>)[]
         {
             var cells = blocks.Select(l =>
             {
-                using var inner = NewDisposeScope();
-                var options = new AttentionOptions { GroupSize = g, BlockSize = l, Mode = mode };
-                var module = new DistrAttentionReference(options, D);
-                var output = module.forward(q, k, v);
-                double outputError = output.sub(exact).norm().item<float>() / exact.norm().item<float>();
-                return $"{outputError:F4} / {ScoreError(q, k, module.Projection, options):F4}";
+                var (output, score) = ApproximationError.Measure(q, k, v, exact,
+                    new AttentionOptions { GroupSize = g, BlockSize = l, Mode = mode });
+                return $"{output:F4} / {score:F4}";
             });
             Console.WriteLine($"| {g} | {mode} | " + string.Join(" | ", cells) + " |");
         }
 }
-
-// ‖Q̂K̂ᵀ − QKᵀ‖ / ‖QKᵀ‖ over all blocks, using the reference's own permutations (steps 1-5 of §3).
-static double ScoreError(Tensor q, Tensor k, Tensor r, AttentionOptions options)
-{
-    using var scope = NewDisposeScope();
-    int l = options.BlockSize, g = options.GroupSize;
-    long b = q.shape[0], h = q.shape[1], n = q.shape[2], d = q.shape[3], blocks = n / l;
-    var sigma = DistrAttentionLsh.Permutations(q, r, l).unsqueeze(3);
-    var grouped = q.reshape(b, h, blocks, l, d).take_along_dim(sigma, -1).reshape(b, h, blocks, l, d / g, g);
-    var qHat = options.Mode == DistrAttentionMode.Mean ? grouped.mean([-1]) : grouped.select(-1, 0);
-    var kHat = k.unsqueeze(2).take_along_dim(sigma, -1).reshape(b, h, blocks, n, d / g, g).sum(-1);
-    var approximate = qHat.matmul(kHat.transpose(-1, -2)).reshape(b, h, n, n);
-    var exact = q.matmul(k.transpose(-1, -2));
-    return approximate.sub(exact).norm().item<float>() / exact.norm().item<float>();
-}
+return 0;
