@@ -68,7 +68,7 @@ def default_l(d):
 
 
 def main_table(args, rows):
-    for dtype in (torch.float16, torch.bfloat16):
+    for dtype in [getattr(torch, x) for x in args.dtypes.split(",")]:
         for (B, H, N, d) in SHAPES:
             if args.quick and (B, H, N, d) not in [(4, 16, 4096, 64), (64, 12, 197, 64), (64, 12, 577, 64)]:
                 continue
@@ -103,14 +103,21 @@ def main_table(args, rows):
                         t_port = bench(fn)
                     finally:
                         del os.environ["DA_DISABLE_SM90"]
-                row = dict(portable_ms=t_port, dtype=str(dtype).split(".")[-1], B=B, H=H, N=N, d=d, G=G, l=l,
+                t_khat = float("nan")
+                if args.khat and G > 1:
+                    os.environ["DA_EXPAND_Q"] = "0"
+                    try:
+                        t_khat = bench(fn)
+                    finally:
+                        del os.environ["DA_EXPAND_Q"]
+                row = dict(portable_ms=t_port, khat_ms=t_khat, dtype=str(dtype).split(".")[-1], B=B, H=H, N=N, d=d, G=G, l=l,
                            ms=t, tflops=flops / t / 1e9, fa2_ms=t_fa, cudnn_ms=t_cd,
                            fa2_tflops=flops / t_fa / 1e9, cudnn_tflops=flops / t_cd / 1e9,
                            speedup_fa2=t_fa / t, speedup_cudnn=t_cd / t, err=err, err_unif=erru)
                 rows.append(row)
                 print(f"{row['dtype']} B{B} H{H} N{N} d{d} G{G}: {t:.3f} ms ({row['tflops']:.0f} TF/s) "
                       f"FA2 {t_fa:.3f} cuDNN {t_cd:.3f} -> x{row['speedup_fa2']:.2f} / x{row['speedup_cudnn']:.2f} "
-                      f"err {err:.3f} err_unif {erru:.4f} portable {t_port:.3f}", flush=True)
+                      f"err {err:.3f} err_unif {erru:.4f} portable {t_port:.3f} khat {t_khat:.3f}", flush=True)
             del q, k, v, qu, ku, vu
 
 
@@ -166,14 +173,15 @@ def write_outputs(args, rows, tune_rows, lsh_rows):
              "non-causal.\n")
     if rows:
         L.append("Kernel = what the library dispatches by default (sm_90a kernel on compute capability 9.x for "
-                 "d ∈ {32, 64}, l = 128, Nk ≥ 1024; else the portable mma.sync kernel); portable ms = the same call "
-                 "with DA_DISABLE_SM90=1 (nan: not measured).\n")
-        L.append("| dtype | B·H·N·d | G | l | kernel ms | TFLOP/s | FA2 ms | cuDNN ms | ×FA2 | ×cuDNN | portable ms | err (randn) | err (uniform) |")
-        L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+                 "d ∈ {32, 64}, l = 128, Nk ≥ 1024, G = 1 or K-hat mode; else the portable mma.sync kernel; G > 1 runs "
+                 "in expand mode (S = Q~Kᵀ, no K-hat) for G = 2 and for Nk < 1024); portable ms = the same call "
+                 "with DA_DISABLE_SM90=1; K-hat ms = the same call with DA_EXPAND_Q=0 (nan: not measured).\n")
+        L.append("| dtype | B·H·N·d | G | l | kernel ms | TFLOP/s | FA2 ms | cuDNN ms | ×FA2 | ×cuDNN | portable ms | K-hat ms | err (randn) | err (uniform) |")
+        L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in rows:
             L.append(f"| {r['dtype']} | {r['B']}·{r['H']}·{r['N']}·{r['d']} | {r['G']} | {r['l']} | {r['ms']:.3f} | "
                      f"{r['tflops']:.0f} | {r['fa2_ms']:.3f} | {r['cudnn_ms']:.3f} | {r['speedup_fa2']:.2f} | "
-                     f"{r['speedup_cudnn']:.2f} | {r.get('portable_ms', float('nan')):.3f} | {r['err']:.3f} | {r['err_unif']:.4f} |")
+                     f"{r['speedup_cudnn']:.2f} | {r.get('portable_ms', float('nan')):.3f} | {r.get('khat_ms', float('nan')):.3f} | {r['err']:.3f} | {r['err_unif']:.4f} |")
     if tune_rows:
         L.append("\n## Block-size tuning (fp16, B4·H16·N4096, non-causal)\n")
         L.append("| d | G | l (query tile) | m (key tile) | warps | stages | ms | TFLOP/s |")
@@ -235,6 +243,8 @@ def main():
     ap.add_argument("--no-table", action="store_true")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--portable", action="store_true", help="also time the portable kernel (DA_DISABLE_SM90=1)")
+    ap.add_argument("--khat", action="store_true", help="also time G > 1 in K-hat mode (DA_EXPAND_Q=0)")
+    ap.add_argument("--dtypes", default="float16,bfloat16")
     args = ap.parse_args()
     rows, tune_rows, lsh_rows = [], [], []
     if not args.no_table:

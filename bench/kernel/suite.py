@@ -148,6 +148,7 @@ class Stats:
         self.f64_mismatch_ties = 0
         self.blocks = 0
         self.sm90_cases = 0
+        self.mode_cases = 0
 
     def fail(self, msg):
         self.failures.append(msg)
@@ -205,6 +206,29 @@ def run_case(st, q, k, v, R, G, l, mode, causal, perm_host, perm64, rel64, tag, 
         st.note((str(q.dtype).split(".")[-1], d, G, "lse_abs"), lerr)
         if lerr > 2e-2:
             st.fail(f"{name}: lse max abs err {lerr:.3e}")
+    if G > 1:
+        # the other kernel mode: K-hat (DA_EXPAND_Q=0: sm_90a kernel where it serves, else portable) and,
+        # on sm_90a cases, the portable K-hat kernel; the default run above is expand mode for G = 2 / short Nk.
+        for env, what in ((dict(DA_EXPAND_Q="0"), "khat_vs_default"),
+                          (dict(DA_EXPAND_Q="0", DA_DISABLE_SM90="1"), "khat_portable_vs_default"),
+                          (dict(DA_EXPAND_Q="1"), "expand_vs_default")):
+            if what == "khat_portable_vs_default" and not sm90_case(d, l, block_n):
+                continue
+            o2 = torch.full_like(o, float("nan"))
+            lse2 = torch.full_like(lse, float("nan"))
+            p2 = da.build_params(q, k, v, o2, R, G, l, mode, causal, 0.0, lse2, None, block_n)
+            os.environ.update(env)
+            try:
+                da.forward_into(p2)
+                torch.cuda.synchronize()
+            finally:
+                for key in env:
+                    del os.environ[key]
+            e2 = rel_err(o, o2.double())
+            st.mode_cases += 1
+            st.note((str(q.dtype).split(".")[-1], d, G, what), e2)
+            if not e2 <= TOL or torch.isnan(lse2).any():
+                st.fail(f"{name}: {what} rel err {e2:.3e}")
     if sm90_case(d, l, block_n):
         o2 = torch.full_like(o, float("nan"))
         lse2 = torch.full_like(lse, float("nan"))
@@ -314,6 +338,7 @@ def main():
           f"vs float64 reference: {st.f64_mismatch} (of which at sign ties: {st.f64_mismatch_ties})")
     print(f"sm90 path: {'active' if SM90 else 'inactive'}; cases served by it and cross-checked vs the portable "
           f"kernel: {st.sm90_cases}")
+    print(f"G > 1 cases re-run in the other kernel mode (K-hat / expand) and compared: {st.mode_cases}")
     print(f"suite: {st.cases - len(st.failures)} passed, {len(st.failures)} failed ({time.time()-t0:.0f}s)")
     return 1 if st.failures else 0
 

@@ -224,6 +224,30 @@ TEST(Config, Sm90Path) {
     da::KernelConfig c;
     auto p = valid_params();
     p.block_l = 128;
+    // G = 2 runs the portable kernel in expand mode (DA_EXPAND_Q forces it on / off).
+    for (int nk : {197, 4096}) {
+        p.nk = nk;
+        EXPECT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
+        EXPECT_TRUE(c.expand);
+        EXPECT_FALSE(c.sm90);
+        EXPECT_EQ(c.kdg, 32);
+    }
+    p.group_size = 4;
+    EXPECT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
+    EXPECT_FALSE(c.expand);
+    EXPECT_TRUE(c.sm90);
+    p.nk = 197;
+    EXPECT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
+    EXPECT_FALSE(c.expand);
+    setenv("DA_EXPAND_Q", "1", 1);
+    EXPECT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
+    EXPECT_TRUE(c.expand);
+    p.group_size = 2;
+    setenv("DA_EXPAND_Q", "0", 1);
+    EXPECT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
+    EXPECT_FALSE(c.expand);
+    unsetenv("DA_EXPAND_Q");
+    p.group_size = 1;
     EXPECT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);  // Nk = 197: below the threshold
     EXPECT_FALSE(c.sm90);
     setenv("DA_SM90_MIN_NK", "0", 1);

@@ -23,6 +23,20 @@ int default_block_n(int sm, int head_dim, int group) {
 // overrides the Nk threshold (0: every supported shape takes the sm_90a kernel).
 constexpr int kSm90MinNk = 1024;
 
+// Expand mode (portable kernel, G > 1): S = Q~ K^T over d with Q~[i,c] = Q-hat[i, group(c)] instead of
+// building K-hat per key tile (no K-hat MMA, no second barrier per tile; the S contraction is d instead
+// of d/G). Measured on an H100 (bench/kernel/NOTES.md, v3): faster for G = 2 at every measured shape
+// (ViT N = 197/577, bar shape; l = 64 and 128); for G >= 4 the K-hat path (contraction d/G <= 16) was
+// faster, so it stays there. DA_EXPAND_Q=0 / 1 forces it off / on (tests, benchmarks).
+bool use_expand(const da_fwd_params& p) {
+    if (p.group_size <= 1) return false;
+    if (const char* e = std::getenv("DA_EXPAND_Q")) {
+        if (e[0] == '0') return false;
+        if (e[0] == '1') return true;
+    }
+    return p.group_size == 2;
+}
+
 bool use_sm90(const da_fwd_params& p, int sm) {
     if (sm / 10 != 9) return false;
     if (p.head_dim != 32 && p.head_dim != 64) return false;
@@ -48,7 +62,8 @@ int select_config(const da_fwd_params& p, int sm, KernelConfig* cfg, std::string
     c.block_m = p.block_l;
     c.block_n = p.block_n != 0 ? p.block_n : default_block_n(sm, p.head_dim, p.group_size);
     c.bf16 = p.dtype == DA_DTYPE_BF16;
-    if (use_sm90(p, sm)) {
+    c.expand = use_expand(p);
+    if (!c.expand && use_sm90(p, sm)) {
         c.sm90 = true;
         c.block_n = 128;
     }

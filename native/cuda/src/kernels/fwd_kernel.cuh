@@ -53,6 +53,42 @@ __device__ __forceinline__ void build_khat(const T* sKt, const T* sMk, T* sKhat,
     }
 }
 
+// A-fragment registers of Q~ = Q B^T for this warp's rows: B [NOUT][kStrideD] (Mq, or the expansion
+// matrix W), fp32 sums on tensor cores, one rounding to the element type.
+template <typename Tr, int NOUT, typename T>
+__device__ __forceinline__ void project_q(uint32_t (&qf)[Tr::kMT][NOUT / 16][4], const T* sQ, const T* sB,
+                                          int warp_row0, int lane) {
+    using E = Elem<Tr::kBF16>;
+    constexpr int SD = Tr::kStrideD;
+#pragma unroll
+    for (int mt = 0; mt < Tr::kMT; ++mt) {
+        float acc[NOUT / 8][4];
+#pragma unroll
+        for (int i = 0; i < NOUT / 8; ++i)
+#pragma unroll
+            for (int e = 0; e < 4; ++e) acc[i][e] = 0.f;
+#pragma unroll
+        for (int ks = 0; ks < Tr::kHeadDim / 16; ++ks) {
+            uint32_t aq[4];
+            ldsm_x4(aq[0], aq[1], aq[2], aq[3], addr_a<SD>(sQ, warp_row0 + mt * 16, ks * 16, lane));
+#pragma unroll
+            for (int np = 0; np < NOUT / 16; ++np) {
+                uint32_t b0, b1, b2, b3;
+                ldsm_x4(b0, b1, b2, b3, addr_b<SD>(sB, np * 16, ks * 16, lane));
+                E::mma(acc[2 * np], aq, b0, b1);
+                E::mma(acc[2 * np + 1], aq, b2, b3);
+            }
+        }
+#pragma unroll
+        for (int ks = 0; ks < NOUT / 16; ++ks) {
+            qf[mt][ks][0] = E::pack(acc[2 * ks][0], acc[2 * ks][1]);
+            qf[mt][ks][1] = E::pack(acc[2 * ks][2], acc[2 * ks][3]);
+            qf[mt][ks][2] = E::pack(acc[2 * ks + 1][0], acc[2 * ks + 1][1]);
+            qf[mt][ks][3] = E::pack(acc[2 * ks + 1][2], acc[2 * ks + 1][3]);
+        }
+    }
+}
+
 template <typename Tr>
 __global__ void __launch_bounds__(Tr::kNThreads, Tr::kMinBlocks) fwd_kernel(const FwdArgs a) {
     using E = Elem<Tr::kBF16>;
@@ -72,6 +108,7 @@ __global__ void __launch_bounds__(Tr::kNThreads, Tr::kMinBlocks) fwd_kernel(cons
     float* sR = reinterpret_cast<float*>(smem + Tr::kOffR);
     T* sMq = reinterpret_cast<T*>(smem + Tr::kOffMq);
     T* sMk = reinterpret_cast<T*>(smem + Tr::kOffMk);
+    T* sW = reinterpret_cast<T*>(smem + Tr::kOffW);
     uint32_t* sComp = reinterpret_cast<uint32_t*>(smem + Tr::kOffComp);
     int32_t* sPerm = reinterpret_cast<int32_t*>(smem + Tr::kOffPerm);
     int32_t* sRank = reinterpret_cast<int32_t*>(smem + Tr::kOffRank);
@@ -109,9 +146,11 @@ __global__ void __launch_bounds__(Tr::kNThreads, Tr::kMinBlocks) fwd_kernel(cons
     cp_async_wait<1>();
     __syncthreads();
 
-    // 2. LSH and grouping
-    if (Tr::kHat || a.perm_out != nullptr) {
-        lsh_permutation<Tr>(sQ, sR, sComp, sPerm, sRank, a.no_lsh != 0);
+    // 2. LSH and grouping. The G = 1 instance (kHat == false) also serves G > 1 in expand mode
+    // (a.group > 1): S = Q~ K^T with Q~[i,c] = Q-hat[i, group(c)], no K-hat, no second barrier per tile.
+    const bool expand = !Tr::kHat && a.group > 1;
+    if (Tr::kHat || expand || a.perm_out != nullptr) {
+        lsh_permutation<Tr>(sQ, sR, sComp, sPerm, sRank, a.no_lsh != 0, min(BM, a.nq - m0));
         __syncthreads();
         if (a.perm_out != nullptr) {
             int32_t* dst = a.perm_out + ((static_cast<int64_t>(b) * a.heads + h) * a.n_mblocks + m_block) * D;
@@ -121,6 +160,11 @@ __global__ void __launch_bounds__(Tr::kNThreads, Tr::kMinBlocks) fwd_kernel(cons
     if constexpr (Tr::kHat) {
         build_group_matrices<Tr>(sRank, sMq, sMk, a.group, a.mode);
         __syncthreads();
+    } else {
+        if (expand) {  // W aliases R (dead after the hash) in stage 1
+            build_expand_matrix<Tr>(sRank, sW, a.group, a.mode);
+            __syncthreads();
+        }
     }
 
     // 3. Q-hat fragments (A operand of S): kMT m16 tiles of 16 rows per warp
@@ -128,40 +172,18 @@ __global__ void __launch_bounds__(Tr::kNThreads, Tr::kMinBlocks) fwd_kernel(cons
     const int warp_row0 = warp * Tr::kWarpM;
     uint32_t qf[MT][KDG / 16][4];
     if constexpr (Tr::kHat) {
-#pragma unroll
-        for (int mt = 0; mt < MT; ++mt) {
-            float acc[KDG / 8][4];
-#pragma unroll
-            for (int i = 0; i < KDG / 8; ++i)
-#pragma unroll
-                for (int e = 0; e < 4; ++e) acc[i][e] = 0.f;
-#pragma unroll
-            for (int ks = 0; ks < D / 16; ++ks) {
-                uint32_t aq[4];
-                ldsm_x4(aq[0], aq[1], aq[2], aq[3], addr_a<SD>(sQ, warp_row0 + mt * 16, ks * 16, lane));
-#pragma unroll
-                for (int np = 0; np < KDG / 16; ++np) {
-                    uint32_t b0, b1, b2, b3;
-                    ldsm_x4(b0, b1, b2, b3, addr_b<SD>(sMq, np * 16, ks * 16, lane));
-                    E::mma(acc[2 * np], aq, b0, b1);
-                    E::mma(acc[2 * np + 1], aq, b2, b3);
-                }
-            }
-#pragma unroll
-            for (int ks = 0; ks < KDG / 16; ++ks) {
-                qf[mt][ks][0] = E::pack(acc[2 * ks][0], acc[2 * ks][1]);
-                qf[mt][ks][1] = E::pack(acc[2 * ks][2], acc[2 * ks][3]);
-                qf[mt][ks][2] = E::pack(acc[2 * ks + 1][0], acc[2 * ks + 1][1]);
-                qf[mt][ks][3] = E::pack(acc[2 * ks + 1][2], acc[2 * ks + 1][3]);
-            }
-        }
+        project_q<Tr, KDG>(qf, sQ, sMq, warp_row0, lane);
     } else {
+        if (expand) {
+            project_q<Tr, KDG>(qf, sQ, sW, warp_row0, lane);
+        } else {
 #pragma unroll
-        for (int mt = 0; mt < MT; ++mt)
+            for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
-            for (int ks = 0; ks < KDG / 16; ++ks)
-                ldsm_x4(qf[mt][ks][0], qf[mt][ks][1], qf[mt][ks][2], qf[mt][ks][3],
-                        addr_a<SD>(sQ, warp_row0 + mt * 16, ks * 16, lane));
+                for (int ks = 0; ks < KDG / 16; ++ks)
+                    ldsm_x4(qf[mt][ks][0], qf[mt][ks][1], qf[mt][ks][2], qf[mt][ks][3],
+                            addr_a<SD>(sQ, warp_row0 + mt * 16, ks * 16, lane));
+        }
     }
 
     // 4. key loop

@@ -39,6 +39,9 @@ struct FwdTraits {
     static constexpr int kOffR = kOffKV + 2 * kKVTileBytes;       // aliases stage 1
     static constexpr int kOffMq = kOffR + kBlockM * 16 * 4;       // aliases stage 1
     static_assert(kBlockM * 16 * 4 + kMBytes <= 2 * kKVTileBytes, "R + Mq must fit in stage 1");
+    // Expand mode (G = 1 instance serving G > 1): W [d][kStrideD] aliases R in stage 1 after the hash.
+    static constexpr int kOffW = kOffR;
+    static_assert(kHat || kHeadDim * kStrideD * kElt <= 2 * kKVTileBytes, "W must fit in stage 1");
     static constexpr int kOffMk = kOffKV + 4 * kKVTileBytes;      // K-hat group indicator [kDg][d]
     static constexpr int kOffComp = kOffMk + kMBytes;             // uint32 [d] (gray key << 8 | c)
     static constexpr int kOffPerm = kOffComp + kHeadDim * 4;      // int32 [d] sigma_b

@@ -37,9 +37,10 @@ cudaError_t launch_fwd_kdg(const FwdArgs& a, int kdg, cudaStream_t s) {
 
 template <int D, int BM, bool BF16>
 cudaError_t launch_fwd_d(const FwdArgs& a, const KernelConfig& c, cudaStream_t s) {
-    if (c.block_n == 64) return launch_fwd_kdg<D, BM, 64, BF16>(a, c.kdg, s);
+    const int kdg = c.expand ? D : c.kdg;  // expand mode runs the G = 1 instance (it reads a.group)
+    if (c.block_n == 64) return launch_fwd_kdg<D, BM, 64, BF16>(a, kdg, s);
     if constexpr (D < 128) {
-        if (c.block_n == 128) return launch_fwd_kdg<D, BM, 128, BF16>(a, c.kdg, s);
+        if (c.block_n == 128) return launch_fwd_kdg<D, BM, 128, BF16>(a, kdg, s);
     }
     return cudaErrorInvalidValue;
 }

@@ -46,6 +46,10 @@ template <>
 struct Elem<false> {
     using T = __half;
     __device__ __forceinline__ static float to_float(T x) { return __half2float(x); }
+    // two packed elements (low half = lower address) to floats
+    __device__ __forceinline__ static float2 to_float2(uint32_t w) {
+        return __half22float2(*reinterpret_cast<const __half2*>(&w));
+    }
     __device__ __forceinline__ static uint32_t pack(float lo, float hi) {
         __half2 h = __floats2half2_rn(lo, hi);
         return *reinterpret_cast<uint32_t*>(&h);
@@ -64,6 +68,9 @@ template <>
 struct Elem<true> {
     using T = __nv_bfloat16;
     __device__ __forceinline__ static float to_float(T x) { return __bfloat162float(x); }
+    __device__ __forceinline__ static float2 to_float2(uint32_t w) {
+        return __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(&w));
+    }
     __device__ __forceinline__ static uint32_t pack(float lo, float hi) {
         __nv_bfloat162 h = __floats2bfloat162_rn(lo, hi);
         return *reinterpret_cast<uint32_t*>(&h);
