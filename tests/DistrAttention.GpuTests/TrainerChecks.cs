@@ -32,9 +32,9 @@ internal static class TrainerChecks
             return metrics.MicroAccuracy >= 0.6 ? "ok: " + detail : detail;
         });
         if (gpuModel is not null)
-            h.Check("save trained on GPU, score on CPU vs on GPU (labels identical, scores within 1e-3)", () =>
+            h.Check("save trained on GPU, score on CPU vs on GPU (labels identical, mean |Δscore| ≤ 1e-4, max ≤ 1e-2)", () =>
                 CrossDevice(ml, gpuModel, trainView.Schema, testView, Path.Combine(outDir, "gpu-trained.zip")));
-        h.Check("train on CPU (1 epoch), score on GPU vs on CPU (labels identical, scores within 1e-3)", () =>
+        h.Check("train on CPU (1 epoch), score on GPU vs on CPU (labels identical, mean |Δscore| ≤ 1e-4, max ≤ 1e-2)", () =>
         {
             var (model, _) = SamplePipeline.Fit(ml, SamplePipeline.ToDataView(ml, train.Where((_, i) => i % 16 == 0).ToList()), null, Options(ComputeDevice.Cpu, epochs: 1));
             return CrossDevice(ml, model, trainView.Schema, testView, Path.Combine(outDir, "cpu-trained.zip"));
@@ -70,9 +70,13 @@ internal static class TrainerChecks
         var onCpu = Score(ml.Model.LoadWithVit(path, out _, ComputeDevice.Cpu), test);
         var onGpu = Score(ml.Model.LoadWithVit(path, out _, ComputeDevice.Cuda), test);
         int labelDiffs = onCpu.Labels.Zip(onGpu.Labels).Count(p => p.First != p.Second);
-        double maxScoreDiff = onCpu.Scores.Zip(onGpu.Scores).Max(p => p.First.Zip(p.Second).Max(x => Math.Abs(x.First - x.Second)));
-        string detail = $"{labelDiffs} of {onCpu.Labels.Count} labels differ, max |Δscore| {maxScoreDiff:E2}";
-        return labelDiffs == 0 && maxScoreDiff <= 1e-3 ? "ok: " + detail : detail;
+        var scoreDiffs = onCpu.Scores.Zip(onGpu.Scores).SelectMany(p => p.First.Zip(p.Second, (a, b) => (double)Math.Abs(a - b))).ToList();
+        double maxScoreDiff = scoreDiffs.Max(), meanScoreDiff = scoreDiffs.Average();
+        string detail = $"{labelDiffs} of {onCpu.Labels.Count} labels differ, mean |Δscore| {meanScoreDiff:E2}, max {maxScoreDiff:E2}";
+        // The hash projection is a matmul whose summation order differs between the CPU and cuBLAS, so a column whose
+        // projection is within rounding of zero can change group on one device (DESIGN.md §3's "sign ties"): that moves
+        // a few images' scores by ~1e-3 (seen on the H100: max 1.1e-3 and 2.1e-3) while the mean stays at rounding level.
+        return labelDiffs == 0 && meanScoreDiff <= 1e-4 && maxScoreDiff <= 1e-2 ? "ok: " + detail : detail;
     }
 
     private static (List<string> Labels, List<float[]> Scores) Score(ITransformer model, IDataView data)
