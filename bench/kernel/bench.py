@@ -173,7 +173,7 @@ def write_outputs(args, rows, tune_rows, lsh_rows):
              "non-causal.\n")
     if rows:
         L.append("Kernel = what the library dispatches by default (sm_90a kernel on compute capability 9.x for "
-                 "d ∈ {32, 64}, l = 128, Nk ≥ 1024, G = 1 or K-hat mode; else the portable mma.sync kernel; G > 1 runs "
+                 "d ∈ {32, 64}, l = 128, Nk ≥ 1024, K-hat mode (G ≥ 4; G = 1 only with DA_SM90_MIN_NK set); else the portable mma.sync kernel; G > 1 runs "
                  "in expand mode (S = Q~Kᵀ, no K-hat) for G = 2 and for Nk < 1024); portable ms = the same call "
                  "with DA_DISABLE_SM90=1; K-hat ms = the same call with DA_EXPAND_Q=0 (nan: not measured).\n")
         L.append("| dtype | B·H·N·d | G | l | kernel ms | TFLOP/s | FA2 ms | cuDNN ms | ×FA2 | ×cuDNN | portable ms | K-hat ms | err (randn) | err (uniform) |")

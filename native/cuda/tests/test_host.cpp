@@ -255,6 +255,14 @@ TEST(Config, Sm90Path) {
     EXPECT_TRUE(c.sm90);
     unsetenv("DA_SM90_MIN_NK");
     p.nk = 4096;
+    // G = 1 takes the portable kernel by default (faster when measured); DA_SM90_MIN_NK opts in.
+    EXPECT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
+    EXPECT_FALSE(c.sm90);
+    setenv("DA_SM90_MIN_NK", "1024", 1);
+    EXPECT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
+    EXPECT_TRUE(c.sm90);
+    unsetenv("DA_SM90_MIN_NK");
+    p.group_size = 4;
     for (int d : {32, 64}) {
         p.head_dim = d;
         ASSERT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);

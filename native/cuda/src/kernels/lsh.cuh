@@ -69,13 +69,23 @@ __device__ __forceinline__ void lsh_permutation(const typename Elem<Tr::kBF16>::
         }
     }
     __syncthreads();
-    for (int c = tid; c < D; c += Tr::kNThreads) {
+    // Rank sort over all threads: column c = tid / kP, kP consecutive lanes count interleaved slices
+    // (c2 = i*kP + part: adjacent words, no bank conflict) and add their counts by shuffles.
+    constexpr int kP = Tr::kNThreads / D;
+    static_assert(kP >= 1 && kP * D == Tr::kNThreads && kP <= 32 && (kP & (kP - 1)) == 0, "rank split");
+    {
+        const int c = tid / kP;
+        const int part = tid - c * kP;
         const uint32_t mine = sComp[c];
         int rank = 0;
 #pragma unroll 8
-        for (int c2 = 0; c2 < D; ++c2) rank += (sComp[c2] < mine) ? 1 : 0;
-        sPerm[rank] = c;
-        sRank[c] = rank;
+        for (int i = 0; i < D / kP; ++i) rank += (sComp[i * kP + part] < mine) ? 1 : 0;
+#pragma unroll
+        for (int o = 1; o < kP; o *= 2) rank += __shfl_xor_sync(0xffffffffu, rank, o);
+        if (part == 0) {
+            sPerm[rank] = c;
+            sRank[c] = rank;
+        }
     }
 }
 
@@ -106,17 +116,24 @@ __device__ __forceinline__ void build_group_matrices(const int32_t* sRank, typen
 template <typename Tr>
 __device__ __forceinline__ void build_expand_matrix(const int32_t* sRank, typename Elem<Tr::kBF16>::T* sW, int G,
                                                     int mode) {
-    using T = typename Elem<Tr::kBF16>::T;
+    using E = Elem<Tr::kBF16>;
     constexpr int D = Tr::kHeadDim;
+    // Each thread writes a contiguous run of kEPT elements of one row n, two per 32-bit store.
+    constexpr int kEPT = D * D / Tr::kNThreads;
+    static_assert(kEPT % 2 == 0 && D % kEPT == 0 && kEPT * Tr::kNThreads == D * D, "W work split");
     const int lg = __ffs(G) - 1;
-    const float inv_g = 1.0f / static_cast<float>(G);
-    for (int idx = threadIdx.x; idx < D * D; idx += Tr::kNThreads) {
-        const int n = idx / D;
-        const int k = idx - n * D;
-        const int rn = sRank[n] >> lg;
-        const int rk = sRank[k];
-        const float w = (mode == 0) ? (((rk >> lg) == rn) ? inv_g : 0.f) : ((rk == (rn << lg)) ? 1.f : 0.f);
-        sW[n * Tr::kStrideD + k] = T(w);
+    const float wv = (mode == 0) ? 1.0f / static_cast<float>(G) : 1.f;
+    const int idx0 = threadIdx.x * kEPT;
+    const int n = idx0 / D;
+    const int k0 = idx0 - n * D;
+    const int rn = sRank[n] >> lg;
+#pragma unroll 8
+    for (int e = 0; e < kEPT; e += 2) {
+        const int rk0 = sRank[k0 + e];
+        const int rk1 = sRank[k0 + e + 1];
+        const bool h0 = (mode == 0) ? ((rk0 >> lg) == rn) : (rk0 == (rn << lg));
+        const bool h1 = (mode == 0) ? ((rk1 >> lg) == rn) : (rk1 == (rn << lg));
+        *reinterpret_cast<uint32_t*>(sW + n * Tr::kStrideD + k0 + e) = E::pack(h0 ? wv : 0.f, h1 ? wv : 0.f);
     }
 }
 

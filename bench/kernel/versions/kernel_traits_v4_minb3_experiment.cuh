@@ -1,0 +1,59 @@
+// kernel_traits.cuh — compile-time shape of one forward kernel instance and its shared-memory map.
+#pragma once
+
+namespace da {
+
+template <int kHeadDim_, int kDg_, int kBlockM_, int kBlockN_, bool kBF16_>
+struct FwdTraits {
+    static constexpr int kHeadDim = kHeadDim_;  // d
+    static constexpr int kDg = kDg_;            // contraction width of S (d/G, padded to >= 16)
+    static constexpr int kBlockM = kBlockM_;    // query tile == LSH block l
+    static constexpr int kBlockN = kBlockN_;    // key tile m
+    static constexpr bool kBF16 = kBF16_;
+    static constexpr bool kHat = kDg < kHeadDim;  // G > 1: build Q-hat / K-hat
+    // Query rows per warp: 32 (two m16 tiles share every B fragment loaded from shared memory,
+    // halving ldmatrix traffic) where registers allow, else 16.
+    static constexpr int kMT = (kBlockM == 128 && kHeadDim <= 64) ? 2 : 1;
+    static constexpr int kWarpM = 16 * kMT;
+    static constexpr int kNWarps = kBlockM / kWarpM;
+    static constexpr int kNThreads = kNWarps * 32;
+    static constexpr int kPad = 8;                       // elements of padding per smem row
+    static constexpr int kStrideD = kHeadDim + kPad;     // row stride of Q, K, V, M tiles
+    static constexpr int kStrideG = kDg + kPad;          // row stride of K-hat
+    static constexpr int kElt = 2;                       // bytes per element
+
+    static_assert(kHeadDim % 16 == 0 && kDg % 16 == 0 && kBlockN % 16 == 0, "tile shapes");
+    static_assert(kDg <= kHeadDim, "kDg");
+
+    // Shared memory map (bytes). Region 0 holds the Q tile until Q-hat is in registers, then K-hat.
+    // K/V stages are laid out [K0 V0 K1 V1]; stage 1 is first filled inside the key loop, so before
+    // that it holds R (fp32 [kBlockM][16]) and Mq (Q-hat coefficients [kDg][d]).
+    static constexpr int kQBytes = kBlockM * kStrideD * kElt;
+    static constexpr int kKhatBytes = kHat ? kBlockN * kStrideG * kElt : 0;
+    static constexpr int kRegion0 = kQBytes > kKhatBytes ? kQBytes : kKhatBytes;
+    static constexpr int kKVTileBytes = kBlockN * kStrideD * kElt;
+    static constexpr int kMBytes = kHat ? kDg * kStrideD * kElt : 0;
+    static constexpr int kOffQ = 0;
+    static constexpr int kOffKhat = 0;
+    static constexpr int kOffKV = kRegion0;                       // stage s: K at +2s*tile, V at +(2s+1)*tile
+    static constexpr int kOffR = kOffKV + 2 * kKVTileBytes;       // aliases stage 1
+    static constexpr int kOffMq = kOffR + kBlockM * 16 * 4;       // aliases stage 1
+    static_assert(kBlockM * 16 * 4 + kMBytes <= 2 * kKVTileBytes, "R + Mq must fit in stage 1");
+    // Expand mode (G = 1 instance serving G > 1): W [d][kStrideD] aliases R in stage 1 after the hash.
+    static constexpr int kOffW = kOffR;
+    static_assert(kHat || kHeadDim * kStrideD * kElt <= 2 * kKVTileBytes, "W must fit in stage 1");
+    static constexpr int kOffMk = kOffKV + 4 * kKVTileBytes;      // K-hat group indicator [kDg][d]
+    static constexpr int kOffComp = kOffMk + kMBytes;             // uint32 [d] (gray key << 8 | c)
+    static constexpr int kOffPerm = kOffComp + kHeadDim * 4;      // int32 [d] sigma_b
+    static constexpr int kOffRank = kOffPerm + kHeadDim * 4;      // int32 [d] position of c in sigma_b
+    static constexpr int kSmemBytes = kOffRank + kHeadDim * 4;
+    // Occupancy target (register cap): 2 CTAs of 8 warps / 4 CTAs of 4 warps per SM for d <= 64.
+    // DA_PORTABLE_MINB3 (experiment): 3 CTAs/SM for the l = 128, d <= 64, m = 64 G = 1 / expand instance.
+#ifdef DA_PORTABLE_MINB3
+    static constexpr int kMinBlocks = kHeadDim == 128 ? 1 : (kMT == 2 ? ((!kHat && kBlockN == 64) ? 3 : 2) : 4);
+#else
+    static constexpr int kMinBlocks = kHeadDim == 128 ? 1 : (kMT == 2 ? 2 : 4);
+#endif
+};
+
+}  // namespace da
