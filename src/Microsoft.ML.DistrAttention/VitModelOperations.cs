@@ -236,13 +236,15 @@ public static class VitModelOperations
         }
         try
         {
-            if (model.Config.NumClasses != meta.ClassCount || meta.Mean.Length != model.Config.Channels || meta.Std.Length != model.Config.Channels)
+            if (meta.Scorer is null)
+                throw new InvalidDataException($"{source}: ViT metadata '{segment.MetadataEntry}' has no scorer settings.");
+            if (model.Config.NumClasses != meta.ClassCount || meta.Scorer.Mean.Length != model.Config.Channels
+                || meta.Scorer.Std.Length != model.Config.Channels)
                 throw new InvalidDataException($"{source}: ViT metadata '{segment.MetadataEntry}' does not match its checkpoint (classes or channels differ).");
-            var requested = device ?? meta.Device;
+            var requested = device ?? meta.Scorer.Device;
             var torchDevice = TorchRuntime.Resolve(requested);
             model.to(torchDevice);
-            var settings = new ScorerSettings(meta.LabelColumnName, meta.ImageColumnName, meta.ScoreColumnName,
-                meta.PredictedLabelColumnName, meta.Mean, meta.Std, meta.BatchSize, requested);
+            var settings = meta.Scorer with { Device = requested };
             var keys = new LabelKeys(meta.ClassCount, meta.KeyValueType, meta.KeyValues);
             return new VitImageClassificationTransformer(model, torchDevice, settings, keys,
                 new TrainingHistory(meta.History ?? [], meta.BestEpoch, meta.StoppedEarly));
@@ -274,10 +276,8 @@ public static class VitModelOperations
 
     private static VitTransformerMetadata Describe(VitImageClassificationTransformer vit)
     {
-        var s = vit.Settings;
         var k = vit.Keys;
-        return new VitTransformerMetadata(s.LabelColumnName, s.ImageColumnName, s.ScoreColumnName, s.PredictedLabelColumnName,
-            s.Mean, s.Std, s.BatchSize, s.Device, k.Count, k.ValueType, k.Values,
+        return new VitTransformerMetadata(vit.Settings, k.Count, k.ValueType, k.Values,
             vit.History.Epochs.ToList(), vit.History.BestEpoch, vit.History.StoppedEarly);
     }
 

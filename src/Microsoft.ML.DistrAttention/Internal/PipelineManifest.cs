@@ -1,5 +1,3 @@
-using DistrAttention.Vit.Runtime;
-
 namespace Microsoft.ML.DistrAttention.Internal;
 
 /// <summary>The <c>manifest.json</c> of a ViT pipeline file: the ordered segments of the pipeline.</summary>
@@ -19,14 +17,7 @@ internal sealed record PipelineSegment(string Kind, string Entry, string? Metada
 
 /// <summary>Everything about a <see cref="VitImageClassificationTransformer"/> besides its checkpoint.</summary>
 internal sealed record VitTransformerMetadata(
-    string LabelColumnName,
-    string ImageColumnName,
-    string ScoreColumnName,
-    string PredictedLabelColumnName,
-    float[] Mean,
-    float[] Std,
-    int BatchSize,
-    ComputeDevice Device,
+    ScorerSettings Scorer,
     int ClassCount,
     string? KeyValueType,
     string[]? KeyValues,
