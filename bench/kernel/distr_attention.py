@@ -43,6 +43,7 @@ def lib():
         _lib.da_fwd_params_init.argtypes = [ctypes.POINTER(Params)]
         _lib.da_last_error.restype = ctypes.c_char_p
         _lib.da_status_string.restype = ctypes.c_char_p
+        _lib.da_last_kernel.restype = ctypes.c_char_p
         _lib.da_reference_permutation.argtypes = [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int32, ctypes.c_int32,
                                                   ctypes.c_void_p, ctypes.c_void_p]
         _lib.da_reference_permutation.restype = ctypes.c_int
@@ -50,6 +51,11 @@ def lib():
         _lib.da_fwd_params_init(ctypes.byref(p))
         assert p.struct_size == ctypes.sizeof(Params), (p.struct_size, ctypes.sizeof(Params))
     return _lib
+
+
+def last_kernel():
+    """Name of the kernel the last successful call on this thread launched ("sm90" or "portable")."""
+    return lib().da_last_kernel().decode()
 
 
 class DAError(RuntimeError):

@@ -10,9 +10,10 @@ multiple of any tile:
   * G = 1 vs exact attention <= 1e-2;
   * output and lse poisoned with NaN before each run: every element written, no NaN;
   * argument errors come back as status codes.
-On a GPU of compute capability 9.x the sm_90a kernel serves d in {32, 64}, l = 128 (default or 128-key
-tile; the suite sets DA_SM90_MIN_NK=0 so that short sequences take it too); every such case is also run
-with DA_DISABLE_SM90=1 (portable kernel) and the two outputs compared.
+On a GPU of compute capability 9.x the sm_90a kernel serves d in {32, 64}, l in {64, 128} (default or
+128-key tile; the suite sets DA_SM90_MIN_NK=0 so that short sequences take it too, and checks through
+da_last_kernel that it did); every such case is also run with DA_DISABLE_SM90=1 (portable kernel) and
+the two outputs compared.
 Usage: python3 suite.py [--small | --quick]
 """
 import argparse
@@ -33,7 +34,7 @@ SM90 = torch.cuda.get_device_capability()[0] == 9 and os.environ.get("DA_DISABLE
 
 
 def sm90_case(d, l, block_n):
-    return SM90 and d in (32, 64) and l == 128 and block_n in (0, 128)
+    return SM90 and d in (32, 64) and l in (64, 128) and block_n in (0, 128)
 TIE_REL = 1e-5  # |p| / sum|q r| below this counts as a sign tie (fp32 rounding of an l-term sum)
 
 
@@ -168,9 +169,12 @@ def run_case(st, q, k, v, R, G, l, mode, causal, perm_host, perm64, rel64, tag, 
     perm = torch.full((B, H, math.ceil(Nq / l), d), -1, dtype=torch.int32, device="cuda")
     p = da.build_params(q, k, v, o, R, G, l, mode, causal, 0.0, lse, perm, block_n)
     da.forward_into(p)
+    served = da.last_kernel()
     torch.cuda.synchronize()
     st.cases += 1
     name = f"{tag} G={G} mode={mode} causal={int(causal)} bn={block_n}"
+    if served != ("sm90" if sm90_case(d, l, block_n) else "portable"):
+        st.fail(f"{name}: served by the {served!r} kernel")
     if torch.isnan(o).any():
         st.fail(f"{name}: NaN/unwritten output elements: {int(torch.isnan(o).sum())}")
         return
@@ -279,7 +283,7 @@ def error_cases(st):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--small", action="store_true", help="few cases (for compute-sanitizer)")
-    ap.add_argument("--quick", action="store_true", help="d 32/64, l 128 only (the sm_90a path), fewer shapes")
+    ap.add_argument("--quick", action="store_true", help="d 32/64 only (the sm_90a path), fewer shapes")
     args = ap.parse_args()
     torch.manual_seed(0)
     gen = torch.Generator(device="cuda").manual_seed(1234)
@@ -290,7 +294,7 @@ def main():
         shapes = [(1, 2, 197, 197), (1, 1, 1, 1), (1, 2, 77, 190), (1, 1, 130, 3)]
         groups, modes = [1, 2, 16], [0]
     elif args.quick:
-        dtypes, dims, ls = [torch.float16, torch.bfloat16], [32, 64], [128]
+        dtypes, dims, ls = [torch.float16, torch.bfloat16], [32, 64], [64, 128]
         shapes = [(2, 3, 197, 197), (1, 2, 1, 300), (2, 2, 130, 257), (1, 2, 77, 190), (1, 2, 513, 1030)]
         groups, modes = [1, 2, 4, 16], [0, 1]
     else:

@@ -114,6 +114,11 @@ DA_API int da_check_params(const da_fwd_params* p);
 /* Message of the last failed call on this thread ("" if none). Valid until the next call. */
 DA_API const char* da_last_error(void);
 
+/* Name of the kernel the last successful da_forward on this thread launched: "sm90" (the sm_90a
+   TMA/wgmma kernel) or "portable" (the sm_80+ mma.sync kernel); "" before any. For tests and
+   benchmarks; the choice never changes results beyond rounding. */
+DA_API const char* da_last_kernel(void);
+
 /* Static name of a status code, e.g. "DA_ERR_UNSUPPORTED". */
 DA_API const char* da_status_string(int status);
 

@@ -223,66 +223,60 @@ TEST(Config, Sm90Path) {
     std::string msg;
     da::KernelConfig c;
     auto p = valid_params();
-    p.block_l = 128;
-    // G = 2 runs the portable kernel in expand mode (DA_EXPAND_Q forces it on / off).
-    for (int nk : {197, 4096}) {
-        p.nk = nk;
-        EXPECT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
-        EXPECT_TRUE(c.expand);
-        EXPECT_FALSE(c.sm90);
-        EXPECT_EQ(c.kdg, 32);
-    }
-    p.group_size = 4;
-    EXPECT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
-    EXPECT_FALSE(c.expand);
-    EXPECT_TRUE(c.sm90);
-    p.nk = 197;
-    EXPECT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
-    EXPECT_FALSE(c.expand);
-    setenv("DA_EXPAND_Q", "1", 1);
-    EXPECT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
+    p.nk = 4096;
+    // Every G, l in {64, 128}, d in {32, 64} on compute capability 9.x; never on 8.x.
+    for (int d : {32, 64})
+        for (int l : {64, 128})
+            for (int g : {1, 2, 4, 16}) {
+                p.head_dim = d; p.block_l = l; p.group_size = g;
+                ASSERT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
+                EXPECT_TRUE(c.sm90) << d << " " << l << " " << g;
+                ASSERT_EQ(da::select_config(p, 80, &c, &msg), DA_OK);
+                EXPECT_FALSE(c.sm90);
+                ASSERT_EQ(da::select_config(p, 89, &c, &msg), DA_OK);
+                EXPECT_FALSE(c.sm90);
+            }
+    p.head_dim = 64; p.block_l = 128; p.group_size = 2;
+    // The portable kernel's own choice (expand for G = 2) is still recorded for the fallback.
+    ASSERT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
     EXPECT_TRUE(c.expand);
-    p.group_size = 2;
+    EXPECT_EQ(c.kdg, 32);
+    // DA_EXPAND_Q=0 asks for K-hat mode, which only the portable kernel has.
     setenv("DA_EXPAND_Q", "0", 1);
-    EXPECT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
+    ASSERT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
     EXPECT_FALSE(c.expand);
+    EXPECT_FALSE(c.sm90);
+    p.group_size = 1;  // no effect on G = 1
+    ASSERT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
+    EXPECT_TRUE(c.sm90);
     unsetenv("DA_EXPAND_Q");
-    p.group_size = 1;
-    EXPECT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);  // Nk = 197: below the threshold
+    setenv("DA_EXPAND_Q", "1", 1);
+    p.group_size = 4;
+    ASSERT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
+    EXPECT_TRUE(c.expand);
+    EXPECT_TRUE(c.sm90);
+    unsetenv("DA_EXPAND_Q");
+    // Nk threshold override.
+    setenv("DA_SM90_MIN_NK", "8192", 1);
+    ASSERT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
     EXPECT_FALSE(c.sm90);
     setenv("DA_SM90_MIN_NK", "0", 1);
-    EXPECT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
+    p.nk = 1;
+    ASSERT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
     EXPECT_TRUE(c.sm90);
     unsetenv("DA_SM90_MIN_NK");
     p.nk = 4096;
-    // G = 1 takes the portable kernel by default (faster when measured); DA_SM90_MIN_NK opts in.
-    EXPECT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
-    EXPECT_FALSE(c.sm90);
-    setenv("DA_SM90_MIN_NK", "1024", 1);
-    EXPECT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
-    EXPECT_TRUE(c.sm90);
-    unsetenv("DA_SM90_MIN_NK");
-    p.group_size = 4;
-    for (int d : {32, 64}) {
-        p.head_dim = d;
-        ASSERT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
-        EXPECT_TRUE(c.sm90);
-        EXPECT_EQ(c.block_n, 128);
-        ASSERT_EQ(da::select_config(p, 80, &c, &msg), DA_OK);
-        EXPECT_FALSE(c.sm90);
-        ASSERT_EQ(da::select_config(p, 89, &c, &msg), DA_OK);
-        EXPECT_FALSE(c.sm90);
-    }
+    // Not served: d = 128, a 64-key tile, DA_DISABLE_SM90.
     p.head_dim = 128;
     ASSERT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
     EXPECT_FALSE(c.sm90);
-    p.head_dim = 64; p.block_l = 64;
-    ASSERT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
-    EXPECT_FALSE(c.sm90);
-    p.block_l = 128; p.block_n = 64;
+    p.head_dim = 64; p.block_n = 64;
     ASSERT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
     EXPECT_FALSE(c.sm90);
     EXPECT_EQ(c.block_n, 64);
+    p.block_n = 128;
+    ASSERT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
+    EXPECT_TRUE(c.sm90);
     p.block_n = 0;
     setenv("DA_DISABLE_SM90", "1", 1);
     ASSERT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);

@@ -15,19 +15,33 @@ int default_block_n(int sm, int head_dim, int group) {
     return group <= 2 ? 64 : 128;
 }
 
-// The sm_90a kernel (src/kernels/sm90/) serves compute capability 9.x for d in {32, 64}, l = 128,
-// the default key tile (or 128), Nk >= kSm90MinNk, G >= 4 by default (every G with DA_SM90_MIN_NK set), dtype, mode and mask; perm_out and lse
-// too. Everything else falls back to the portable kernel (for short key sequences the portable
-// kernel, several CTAs per SM, was faster when measured: bench/kernel/NOTES.md).
+// The sm_90a kernel (src/kernels/sm90/: TMA, wgmma, ping-pong consumer warpgroups, every G in expand
+// mode) serves compute capability 9.x for d in {32, 64}, l in {64, 128}, the default key tile (or 128),
+// Nk >= kSm90MinNk, every G, mode, mask, lse and perm_out. Everything else (d = 128, block_n = 64,
+// tensors TMA cannot describe) runs on the portable kernel.
 // Environment (tests, benchmarks): DA_DISABLE_SM90=1 forces the portable kernel; DA_SM90_MIN_NK=n
-// overrides the Nk threshold (0: every supported shape takes the sm_90a kernel).
-constexpr int kSm90MinNk = 1024;
+// overrides the Nk threshold; DA_EXPAND_Q=0 (K-hat mode, portable kernel only) also leaves it.
+constexpr int kSm90MinNk = 0;
 
-// Expand mode (portable kernel, G > 1): S = Q~ K^T over d with Q~[i,c] = Q-hat[i, group(c)] instead of
-// building K-hat per key tile (no K-hat MMA, no second barrier per tile; the S contraction is d instead
-// of d/G). Measured on an H100 (bench/kernel/NOTES.md, v3): faster for G = 2 at every measured shape
-// (ViT N = 197/577, bar shape; l = 64 and 128); for G >= 4 the K-hat path (contraction d/G <= 16) was
-// faster, so it stays there. DA_EXPAND_Q=0 / 1 forces it off / on (tests, benchmarks).
+bool use_sm90(const da_fwd_params& p, int sm) {
+    if (sm / 10 != 9) return false;
+    if (p.head_dim != 32 && p.head_dim != 64) return false;
+    if (p.block_l != 64 && p.block_l != 128) return false;
+    if (p.block_n != 0 && p.block_n != 128) return false;
+    const char* env = std::getenv("DA_DISABLE_SM90");
+    if (env != nullptr && env[0] != '\0' && env[0] != '0') return false;
+    const char* ex = std::getenv("DA_EXPAND_Q");
+    if (p.group_size > 1 && ex != nullptr && ex[0] == '0') return false;
+    const char* e = std::getenv("DA_SM90_MIN_NK");
+    const int min_nk = e != nullptr ? std::atoi(e) : kSm90MinNk;
+    return p.nk >= min_nk;
+}
+
+// Expand mode of the portable kernel (G > 1): S = Q~ K^T over d with Q~[i,c] = Q-hat[i, group(c)] instead
+// of building K-hat per key tile (no K-hat MMA, no second barrier per tile; the S contraction is d
+// instead of d/G). Measured on an H100 (bench/kernel/NOTES.md, v3): faster for G = 2 at every measured
+// shape; for G >= 4 the K-hat path (contraction d/G <= 16) was faster, so it stays there.
+// DA_EXPAND_Q=0 / 1 forces it off / on (tests, benchmarks).
 bool use_expand(const da_fwd_params& p) {
     if (p.group_size <= 1) return false;
     if (const char* e = std::getenv("DA_EXPAND_Q")) {
@@ -35,22 +49,6 @@ bool use_expand(const da_fwd_params& p) {
         if (e[0] == '1') return true;
     }
     return p.group_size == 2;
-}
-
-bool use_sm90(const da_fwd_params& p, int sm) {
-    if (sm / 10 != 9) return false;
-    if (p.head_dim != 32 && p.head_dim != 64) return false;
-    if (p.block_l != 128) return false;
-    if (p.block_n != 0 && p.block_n != 128) return false;
-    const char* env = std::getenv("DA_DISABLE_SM90");
-    if (env != nullptr && env[0] != '\0' && env[0] != '0') return false;
-    // G = 1: the portable kernel was faster at every measured shape (d 32/64, fp16/bf16, N 1024-16384:
-    // 3-14%, bench/results/kernel-h100.md, NOTES.md v4), so the sm_90a kernel serves G = 1 only when
-    // DA_SM90_MIN_NK is set explicitly (the suite sets it to cross-check that kernel).
-    const char* e = std::getenv("DA_SM90_MIN_NK");
-    if (e == nullptr && p.group_size <= 1) return false;
-    const int min_nk = e != nullptr ? std::atoi(e) : kSm90MinNk;
-    return p.nk >= min_nk;
 }
 
 int select_config(const da_fwd_params& p, int sm, KernelConfig* cfg, std::string* msg) {
@@ -66,11 +64,8 @@ int select_config(const da_fwd_params& p, int sm, KernelConfig* cfg, std::string
     c.block_m = p.block_l;
     c.block_n = p.block_n != 0 ? p.block_n : default_block_n(sm, p.head_dim, p.group_size);
     c.bf16 = p.dtype == DA_DTYPE_BF16;
-    c.expand = use_expand(p);
-    if (!c.expand && use_sm90(p, sm)) {
-        c.sm90 = true;
-        c.block_n = 128;
-    }
+    c.expand = use_expand(p);  // portable kernel; the sm_90a kernel always expands
+    c.sm90 = use_sm90(p, sm);
     *cfg = c;
     return DA_OK;
 }

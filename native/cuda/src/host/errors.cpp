@@ -6,7 +6,9 @@
 namespace da {
 namespace {
 thread_local std::string g_last_error;
+thread_local const char* g_last_kernel = "";
 }
+void set_last_kernel(const char* name) { g_last_kernel = name; }
 void set_last_error(const std::string& msg) {
     try {
         g_last_error = msg;
@@ -21,6 +23,8 @@ int fail(int status, const std::string& msg) {
 }
 const char* last_error_cstr() { return g_last_error.c_str(); }
 }  // namespace da
+
+extern "C" DA_API const char* da_last_kernel(void) { return da::g_last_kernel; }
 
 extern "C" DA_API const char* da_status_string(int status) {
     switch (status) {

@@ -11,6 +11,8 @@ namespace da {
 void set_last_error(const std::string& msg);
 void clear_last_error();
 int fail(int status, const std::string& msg);  // sets the message, returns status
+// Thread-local name of the kernel the last successful launch used (da_last_kernel).
+void set_last_kernel(const char* name);
 
 // Validates the parameter struct (no CUDA calls). On failure fills *msg.
 int validate_params(const da_fwd_params* p, std::string* msg);

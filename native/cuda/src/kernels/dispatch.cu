@@ -86,7 +86,17 @@ int launch_forward(const da_fwd_params& p, void* stream, std::string* msg) {
     int st = select_config(p, major * 10 + minor, &cfg, msg);
     if (st != DA_OK) return st;
     const FwdArgs args = make_args(p, cfg);
-    LaunchFn fn = cfg.sm90 ? find_launch_sm90(cfg.head_dim, cfg.bf16) : find_launch(cfg.head_dim, cfg.block_m, cfg.bf16);
+    if (cfg.sm90) {
+        LaunchFn fn90 = find_launch_sm90(cfg.head_dim, cfg.bf16);
+        e = fn90 != nullptr ? fn90(args, cfg, static_cast<cudaStream_t>(stream)) : cudaErrorNotSupported;
+        if (e == cudaSuccess) {
+            set_last_kernel("sm90");
+            return DA_OK;
+        }
+        if (e != cudaErrorNotSupported) return cuda_fail(msg, "DistrAttention sm_90a kernel launch failed", e);
+        cfg.sm90 = false;  // TMA cannot describe these tensors: the portable kernel serves them
+    }
+    LaunchFn fn = find_launch(cfg.head_dim, cfg.block_m, cfg.bf16);
     if (fn == nullptr) {
         *msg = "no kernel for this configuration (internal)";
         return DA_ERR_INTERNAL;
@@ -96,10 +106,11 @@ int launch_forward(const da_fwd_params& p, void* stream, std::string* msg) {
         (void)cudaGetLastError();
         *msg = "kernel launch rejected the configuration (d=" + std::to_string(cfg.head_dim) +
                ", kdg=" + std::to_string(cfg.kdg) + ", l=" + std::to_string(cfg.block_m) +
-               ", block_n=" + std::to_string(cfg.block_n) + (cfg.sm90 ? ", sm90" : "") + "): invalid value";
+               ", block_n=" + std::to_string(cfg.block_n) + "): invalid value";
         return DA_ERR_CUDA;
     }
     if (e != cudaSuccess) return cuda_fail(msg, "DistrAttention kernel launch failed", e);
+    set_last_kernel("portable");
     return DA_OK;
 }
 

@@ -1,18 +1,20 @@
-// fwd_kernel.cuh — the sm_90a DistrAttention forward kernel (wgmma, warp specialisation).
+// fwd_kernel.cuh — the sm_90a DistrAttention forward kernel (TMA, wgmma, warp specialisation).
 //
-// One CTA = one query tile of 128 rows (= l, one LSH block) of one (batch, head); 384 threads.
-//   prologue (all threads): mbarrier init; cp.async of the Q tile; R; the producer warpgroup issues
-//     the first kStages K/V tiles; LSH of the Q tile over all 12 warps (overlapping those loads);
-//     rank sort; sigma_b write-out (perm_out); grouping matrices Mq, Mk.
-//   then setmaxnreg: producer (warpgroup 0) down to kProducerRegs, consumers up to kConsumerRegs;
-//   producer_loop (producer.cuh) / consumer_loop (mainloop.cuh) synchronised by mbarriers.
+// One CTA = one query tile of 128 rows of one (batch, head); 384 threads.
+//   prologue: mbarrier init; thread 0 issues the TMA copies of the Q tile and of the first kStages K/V
+//     tiles; the consumer threads hash the Q tile's LSH block(s) while those copies fly, rank-sort the
+//     columns (sigma_b, written to perm_out when asked), and build the expansion matrix W (G > 1).
+//   then setmaxnreg: the producer warpgroup down to kProducerRegs (thread 0 keeps issuing copies),
+//   the consumer warpgroups up to kConsumerRegs: Q~ = Q W^T into registers, then consumer_loop.
+// All G run in expand mode (S = Q~ K^T over d): the kernel's key loop is exact attention's.
 #pragma once
 #include "../../common/fwd_args.h"
-#include "../lsh.cuh"
 #include "../utils.cuh"
 #include "lsh.cuh"
 #include "mainloop.cuh"
+#include "params.h"
 #include "producer.cuh"
+#include "tma.cuh"
 #include "traits.cuh"
 #include "wgmma.cuh"
 
@@ -20,36 +22,37 @@ namespace da {
 namespace sm90 {
 
 template <typename Tr>
-__global__ void __launch_bounds__(384, 1) fwd_kernel_sm90(const FwdArgs a) {
+__global__ void __launch_bounds__(384, 1) fwd_kernel_sm90(const __grid_constant__ Sm90Params p) {
 #if DA_SM90_ENABLED
     using E = Elem<Tr::kBF16>;
     using T = typename E::T;
     constexpr int D = Tr::kHeadDim;
     constexpr int BM = Tr::kBlockM;
     constexpr int BN = Tr::kBlockN;
-    constexpr int SD = Tr::kStrideD;
-    constexpr int NT = Tr::kNThreads;
+    constexpr int S = Tr::kStages;
+    const FwdArgs& a = p.args;
 
-    extern __shared__ __align__(128) unsigned char smem[];
-    T* sQ = reinterpret_cast<T*>(smem + Tr::kOffQ);
+    extern __shared__ __align__(1024) unsigned char smem_raw[];
+    const uint32_t raw = smem_u32(smem_raw);
+    const uint32_t pad = ((raw + 1023u) & ~1023u) - raw;
+    unsigned char* smem = smem_raw + pad;
+    const uint32_t sbase = raw + pad;
+    const unsigned char* sQ = smem + Tr::kOffQ;
     float* sR = reinterpret_cast<float*>(smem + Tr::kOffR);
-    T* sMq = reinterpret_cast<T*>(smem + Tr::kOffMq);
-    T* sMk = reinterpret_cast<T*>(smem + Tr::kOffMk);
     uint32_t* sComp = reinterpret_cast<uint32_t*>(smem + Tr::kOffComp);
     int32_t* sPerm = reinterpret_cast<int32_t*>(smem + Tr::kOffPerm);
     int32_t* sRank = reinterpret_cast<int32_t*>(smem + Tr::kOffRank);
+    T* sW = reinterpret_cast<T*>(smem + Tr::kOffW);
+    const uint32_t bars = sbase + Tr::kOffBars;
 
     const int tid = threadIdx.x;
     const int warp = tid >> 5;
-    const int m_block = a.n_mblocks - 1 - static_cast<int>(blockIdx.x);  // heavy causal tiles first
+    const int m_block = static_cast<int>(gridDim.x) - 1 - static_cast<int>(blockIdx.x);  // heavy causal tiles first
     const int h = blockIdx.y;
     const int b = blockIdx.z;
     const int m0 = m_block * BM;
-
-    const T* gQ = static_cast<const T*>(a.q) + b * a.q_bs + h * a.q_hs;
-    const T* gK = static_cast<const T*>(a.k) + b * a.k_bs + h * a.k_hs;
-    const T* gV = static_cast<const T*>(a.v) + b * a.v_bs + h * a.v_hs;
-    T* gO = static_cast<T*>(a.o) + b * a.o_bs + h * a.o_hs;
+    const int l = p.block_l;                // LSH block: 64 or 128 rows
+    const int n_lblocks = BM / l;           // LSH blocks in this tile: 2 or 1
 
     const int causal_off = a.nk - a.nq;
     int n_tiles = (a.nk + BN - 1) / BN;
@@ -60,56 +63,79 @@ __global__ void __launch_bounds__(384, 1) fwd_kernel_sm90(const FwdArgs a) {
     }
 
     if (tid == 0) {
-        const uint32_t bars = smem_u32(smem + Tr::kOffBars);
-        for (int s = 0; s < Tr::kStages; ++s) {
-            mbar_init(bars + 8 * s, 128);                     // full: producer threads
-            mbar_init(bars + 8 * (Tr::kStages + s), 256);     // empty: consumer threads
+        mbar_init(bars + Tr::kBarQ, 1);
+        for (int s = 0; s < S; ++s) {
+            mbar_init(bars + Tr::bar_full_k(s), 1);
+            mbar_init(bars + Tr::bar_full_v(s), 1);
+            mbar_init(bars + Tr::bar_empty_k(s), Tr::kConsumerThreads);
+            mbar_init(bars + Tr::bar_empty_v(s), Tr::kConsumerThreads);
         }
+        fence_barrier_init();
     }
-    // Q tile (rows >= Nq zero) by all threads
-    {
-        constexpr int CPR = D / 8;
-        for (int id = tid; id < BM * CPR; id += NT) {
-            const int r = id / CPR;
-            const int ch = id - r * CPR;
-            const int grow = m0 + r;
-            const bool ok = grow < a.nq;
-            const T* src = ok ? gQ + static_cast<int64_t>(grow) * a.q_rs + ch * 8 : gQ;
-            cp_async_16(smem_u32(sQ + r * SD + ch * 8), src, ok);
-        }
-        cp_async_commit();
+    __syncthreads();
+    if (tid == 0) {
+        prefetch_tensor_map(&p.tmap_q);
+        prefetch_tensor_map(&p.tmap_k);
+        prefetch_tensor_map(&p.tmap_v);
+        mbar_arrive_expect_tx(bars + Tr::kBarQ, Tr::kQBytes);
+        tma_load_tile<D>(sbase + Tr::kOffQ, &p.tmap_q, bars + Tr::kBarQ, BM, m0, h, b);
+        for (int j = 0; j < S && j < n_tiles; ++j) produce_tile<Tr>(sbase, &p.tmap_k, &p.tmap_v, j, h, b, false);
     }
-    const bool producer = warp < 4;
-    if (producer) producer_prologue<Tr>(smem, gK, gV, a.k_rs, a.v_rs, n_tiles, a.nk, tid);
-    for (int i = tid; i < BM * 16; i += NT) sR[i] = a.r[i];
-    if (producer)
-        cp_async_wait<Tr::kStages>();
-    else
-        cp_async_wait<0>();
+    const bool consumer = warp >= 4;
+    const int ctid = tid - 128;  // consumer thread index 0..255 (negative in the producer)
+    const bool hash = a.group > 1 || a.perm_out != nullptr;
+    if (hash && consumer && !a.no_lsh)
+        for (int i = ctid; i < l * 16; i += Tr::kConsumerThreads) sR[i] = a.r[i];
+    if (consumer) mbar_wait(bars + Tr::kBarQ, 0);
     __syncthreads();
 
-    const bool hash = Tr::kHat || a.perm_out != nullptr;
     if (hash) {
-        if (!a.no_lsh) lsh_hash<Tr>(sQ, sR, sComp);
-        __syncthreads();
-        lsh_rank<Tr>(sComp, sPerm, sRank, a.no_lsh != 0);
-        __syncthreads();
-        if (a.perm_out != nullptr) {
-            int32_t* dst = a.perm_out + ((static_cast<int64_t>(b) * a.heads + h) * a.n_mblocks + m_block) * D;
-            for (int t = tid; t < D; t += NT) dst[t] = sPerm[t];
+        if (consumer && !a.no_lsh) {
+            if (n_lblocks == 1) {
+                hash_block<Tr, 256>(sQ, sR, sComp, 0, min(BM, a.nq - m0), ctid);
+            } else {
+                const int blk = ctid >> 7;
+                hash_block<Tr, 128>(sQ, sR, sComp + blk * D, blk * 64, max(0, min(64, a.nq - m0 - blk * 64)),
+                                    ctid & 127);
+            }
         }
+        __syncthreads();
+        if (consumer && ctid < n_lblocks * D) {
+            const int blk = ctid / D;
+            rank_column<D>(sComp + blk * D, sPerm + blk * D, sRank + blk * D, ctid - blk * D, a.no_lsh != 0);
+        }
+        __syncthreads();
+        if (a.perm_out != nullptr && consumer) {
+            for (int i = ctid; i < n_lblocks * D; i += Tr::kConsumerThreads) {
+                const int blk = i / D;
+                const int lb = m0 / l + blk;  // global LSH block index
+                if (lb * l < a.nq)
+                    a.perm_out[((static_cast<int64_t>(b) * a.heads + h) * a.n_mblocks + lb) * D + (i - blk * D)] =
+                        sPerm[i];
+            }
+        }
+        if (a.group > 1 && consumer) {
+            const int log2g = __ffs(a.group) - 1;
+            for (int i = ctid; i < n_lblocks * D * D; i += Tr::kConsumerThreads) {
+                const int blk = i / (D * D);
+                expand_matrix_element<Tr>(sRank + blk * D, sW + blk * (Tr::kWBytes / 2), i - blk * D * D, log2g,
+                                          a.mode);
+            }
+        }
+        __syncthreads();
     }
-    if constexpr (Tr::kHat) {
-        build_group_matrices<Tr>(sRank, sMq, sMk, a.group, a.mode);
-    }
-    __syncthreads();
 
-    if (producer) {
+    if (!consumer) {
         setmaxnreg_dec<Tr::kProducerRegs>();
-        producer_loop<Tr>(smem, gK, gV, a.k_rs, a.v_rs, n_tiles, a.nk, tid);
+        if (tid == 0) producer_loop<Tr>(sbase, &p.tmap_k, &p.tmap_v, n_tiles, h, b);
     } else {
         setmaxnreg_inc<Tr::kConsumerRegs>();
-        consumer_loop<Tr>(smem, a, gO, m0, n_tiles, b, h, tid - 128);
+        const int cwarp = ctid >> 5;
+        const int blk = (cwarp * 16) / l;  // LSH block of this warp's rows
+        uint32_t qf[D / 16][4];
+        load_qtilde<Tr>(sQ, a.group > 1 ? sW + blk * (Tr::kWBytes / 2) : nullptr, cwarp * 16, ctid & 31, qf);
+        T* gO = static_cast<T*>(a.o) + b * a.o_bs + h * a.o_hs;
+        consumer_loop<Tr, T>(sbase, qf, a, gO, m0, n_tiles, b, h, ctid);
     }
 #endif
 }

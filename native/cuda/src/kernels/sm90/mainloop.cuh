@@ -1,15 +1,14 @@
-// mainloop.cuh — consumer warpgroups of the sm_90a kernel (warpgroups 1 and 2, 64 query rows each).
+// mainloop.cuh — consumer warpgroups of the sm_90a kernel (64 query rows each).
 //
-// Q-hat = Q Mq^T once (mma.sync, straight into the wgmma A-fragment registers: per warp the
-// m16n8k16 A layout of its 16 rows). Per key tile j (stage s):
-//   wait full[s]; S = Q-hat K-hat^T: wgmma m64 n=BN k16 x (kDg/16), A from registers, B = K-hat
-//   (K-major, shared memory); mask, fp32 online softmax (exp2, scale folded into log2 e);
-//   P (rounded to the element type) as A from registers; O += P V: wgmma m64 n=d k16 x (BN/16),
-//   B = V (N-major); arrive on empty[s].
-// Epilogue: O /= rowsum, lse = scale*max + ln(sum), direct stores (rows >= Nq skipped).
+// Per key tile j (stage s): S(j) = Q~ K(j)^T (wgmma m64 n128 k16 x d/16, A = Q~ from registers,
+// B = K, K-major, 128B/64B swizzle) and O += P(j-1) V(j-1) (wgmma m64 n=d k16 x 8, A = P from
+// registers, B = V, MN-major) are issued back to back; the softmax of S(j) runs while PV(j-1) is on
+// the tensor cores (intra-warpgroup overlap), and the two consumer warpgroups take turns issuing their
+// GEMMs (named barriers 4 and 5, "ping-pong"), so one warpgroup's softmax overlaps the other's GEMMs.
+// Online softmax in fp32 with exp2 (scale folded into log2 e); masked keys (>= Nk, causal) are -inf.
+// Epilogue: O /= rowsum, lse = scale*max + ln(sum), stores of rows < Nq.
 #pragma once
 #include "../../common/fwd_args.h"
-#include "../smem_access.cuh"
 #include "../softmax.cuh"
 #include "../utils.cuh"
 #include "traits.cuh"
@@ -18,62 +17,22 @@
 namespace da {
 namespace sm90 {
 
-template <typename Tr, typename T>
-__device__ __forceinline__ void consumer_qhat(const T* sQ, const T* sMq, int row0, int lane,
-                                              uint32_t (&qf)[Tr::kDg / 16][4]) {
-    using E = Elem<Tr::kBF16>;
-    constexpr int KDG = Tr::kDg;
-    constexpr int SD = Tr::kStrideD;
-    if constexpr (Tr::kHat) {
-        float acc[KDG / 8][4];
-#pragma unroll
-        for (int i = 0; i < KDG / 8; ++i)
-#pragma unroll
-            for (int e = 0; e < 4; ++e) acc[i][e] = 0.f;
-#pragma unroll
-        for (int ks = 0; ks < Tr::kHeadDim / 16; ++ks) {
-            uint32_t aq[4];
-            ldsm_x4(aq[0], aq[1], aq[2], aq[3], addr_a<SD>(sQ, row0, ks * 16, lane));
-#pragma unroll
-            for (int np = 0; np < KDG / 16; ++np) {
-                uint32_t b0, b1, b2, b3;
-                ldsm_x4(b0, b1, b2, b3, addr_b<SD>(sMq, np * 16, ks * 16, lane));
-                E::mma(acc[2 * np], aq, b0, b1);
-                E::mma(acc[2 * np + 1], aq, b2, b3);
-            }
-        }
-#pragma unroll
-        for (int ks = 0; ks < KDG / 16; ++ks) {
-            qf[ks][0] = E::pack(acc[2 * ks][0], acc[2 * ks][1]);
-            qf[ks][1] = E::pack(acc[2 * ks][2], acc[2 * ks][3]);
-            qf[ks][2] = E::pack(acc[2 * ks + 1][0], acc[2 * ks + 1][1]);
-            qf[ks][3] = E::pack(acc[2 * ks + 1][2], acc[2 * ks + 1][3]);
-        }
-    } else {
-#pragma unroll
-        for (int ks = 0; ks < KDG / 16; ++ks)
-            ldsm_x4(qf[ks][0], qf[ks][1], qf[ks][2], qf[ks][3], addr_a<SD>(sQ, row0, ks * 16, lane));
-    }
-}
+constexpr int kBarTurn0 = 4;  // named barrier: "consumer warpgroup 0 may issue" (1 + 4 + ... unused ids)
 
 template <typename Tr, typename T>
-__device__ __forceinline__ void consumer_loop(unsigned char* smem, const FwdArgs& a, T* gO, int m0, int n_tiles,
-                                              int b, int h, int ctid) {
+__device__ __forceinline__ void consumer_loop(uint32_t smem, const uint32_t (&qf)[Tr::kHeadDim / 16][4],
+                                              const FwdArgs& a, T* gO, int m0, int n_tiles, int b, int h, int ctid) {
     using E = Elem<Tr::kBF16>;
+    using Tile = typename Tr::Tile;
     constexpr int D = Tr::kHeadDim;
     constexpr int BN = Tr::kBlockN;
-    constexpr int KDG = Tr::kDg;
     constexpr int S = Tr::kStages;
-    const int warp = ctid >> 5;  // 0..7 over both consumer warpgroups
+    constexpr int SW = Tile::kSwizzle;
+    const int wg = ctid >> 7;      // consumer warpgroup 0 / 1
+    const int warp = ctid >> 5;    // 0..7 over both consumer warpgroups
     const int lane = ctid & 31;
-    const int row0 = warp * 16;  // local query row of this warp (warpgroup g: rows 64g..64g+63)
-    const T* sQ = reinterpret_cast<const T*>(smem + Tr::kOffQ);
-    const T* sMq = reinterpret_cast<const T*>(smem + Tr::kOffMq);
-    const uint32_t bars = smem_u32(smem + Tr::kOffBars);
-    const uint32_t stages = smem_u32(smem + Tr::kOffStages);
-
-    uint32_t qf[KDG / 16][4];
-    consumer_qhat<Tr>(sQ, sMq, row0, lane, qf);
+    const int row0 = warp * 16;    // first row of this warp in the query tile
+    const uint32_t bars = smem + Tr::kOffBars;
 
     float acc_o[D / 8][4];
     float sacc[BN / 8][4];
@@ -89,31 +48,36 @@ __device__ __forceinline__ void consumer_loop(unsigned char* smem, const FwdArgs
     float row_sum[2] = {0.f, 0.f};
     const int row_g = m0 + row0 + (lane >> 2);
     const int causal_off = a.nk - a.nq;
+    const int last_row_wg = m0 + wg * Tr::kWgRows + Tr::kWgRows - 1;
 
-    // Intra-warpgroup overlap (FA3): S(j) = Q-hat K-hat(j)^T and O += P(j-1) V(j-1) are issued back to
-    // back; the softmax of S(j) runs while the PV wgmma is in flight; O is rescaled after it completed.
     uint32_t pa[BN / 16][4];
-    auto issue_s = [&](uint32_t st) {
+    auto issue_s = [&](int s) {
+        const uint32_t kbase = smem + Tr::kOffK + s * Tr::kKBytes;
 #pragma unroll
-        for (int ks = 0; ks < KDG / 16; ++ks) {
-            const uint64_t desc = make_desc(st + Tr::kStageKhat + ks * 2 * Tr::kKhatLBO, Tr::kKhatLBO, Tr::kKhatSBO);
+        for (int ks = 0; ks < D / 16; ++ks) {
+            // K-major: 16 columns = 32 bytes further along the swizzled row (next box every kBoxCols)
+            const int col = ks * 16;
+            const int box = col / Tile::kBoxCols;
+            const uint32_t addr = kbase + box * BN * Tile::kRowBytes + (col - box * Tile::kBoxCols) * 2;
+            const uint64_t desc = make_desc_sw<SW>(addr, 16, Tile::kAtomBytes);
             WgmmaRS<BN, Tr::kBF16>::template mma<0>(sacc, qf[ks], desc, ks > 0 ? 1 : 0);
         }
     };
-    auto issue_pv = [&](uint32_t st) {
+    auto issue_pv = [&](int s) {
+        const uint32_t vbase = smem + Tr::kOffV + s * Tr::kVBytes;
 #pragma unroll
         for (int kk = 0; kk < BN / 16; ++kk) {
-            const uint64_t desc = make_desc(st + Tr::kStageV + kk * 2 * Tr::kVLBO, Tr::kVLBO, Tr::kVSBO);
+            // MN-major: 16 keys = two 8-row atoms further; atoms along d are BN rows apart
+            const uint64_t desc = make_desc_sw<SW>(vbase + kk * 2 * Tile::kAtomBytes, BN * Tile::kRowBytes,
+                                                   Tile::kAtomBytes);
             WgmmaRS<D, Tr::kBF16>::template mma<1>(acc_o, pa[kk], desc, 1);
         }
     };
-    // mask + softmax of S(j): new running max/sum, sacc -> unnormalised P (fp32); returns alpha per row.
+    // mask + softmax of S(j): new running max/sum, sacc -> unnormalised P (fp32); alpha per row.
     auto softmax_j = [&](int j, float (&alpha)[2]) {
         const int n0 = j * BN;
-        const bool need_mask = (n0 + BN > a.nk) || (a.causal && (n0 + BN - 1 > m0 + causal_off));
+        const bool need_mask = (n0 + BN > a.nk) || (a.causal && (n0 + BN - 1 > m0 + wg * Tr::kWgRows + causal_off));
         if (need_mask) apply_mask<BN / 8>(sacc, n0, row_g, a.nk, a.causal != 0, causal_off, lane);
-        // Both rows at once, 4 partial max / sum chains per row: short dependency chains (2 consumer
-        // warps per scheduler hide little latency).
         float mx4[2][4], sm4[2][4];
 #pragma unroll
         for (int r = 0; r < 2; ++r)
@@ -160,14 +124,21 @@ __device__ __forceinline__ void consumer_loop(unsigned char* smem, const FwdArgs
             pa[kk][3] = E::pack(sacc[2 * kk + 1][2], sacc[2 * kk + 1][3]);
         }
     };
+    const int my_turn = kBarTurn0 + wg;
+    const int other_turn = kBarTurn0 + (wg ^ 1);
+    (void)last_row_wg;
 
+    if (wg == 1) named_bar_arrive(kBarTurn0, Tr::kConsumerThreads);  // warpgroup 0 issues first
     if (n_tiles > 0) {
-        mbar_wait(bars, 0);
+        mbar_wait(bars + Tr::bar_full_k(0), 0);
+        named_bar_sync(my_turn, Tr::kConsumerThreads);
         wgmma_fence();
-        issue_s(stages);
+        issue_s(0);
         wgmma_commit();
+        named_bar_arrive(other_turn, Tr::kConsumerThreads);
         wgmma_wait<0>();
         fence_acc(sacc);
+        mbar_arrive(bars + Tr::bar_empty_k(0));
         float alpha[2];
         softmax_j(0, alpha);  // acc_o is still zero: no rescale needed
         pack_p();
@@ -176,20 +147,24 @@ __device__ __forceinline__ void consumer_loop(unsigned char* smem, const FwdArgs
     for (int j = 1; j < n_tiles; ++j) {
         const int s = j % S;
         const int sp = (j - 1) % S;
-        mbar_wait(bars + 8 * s, (j / S) & 1);
+        mbar_wait(bars + Tr::bar_full_k(s), (j / S) & 1);
+        named_bar_sync(my_turn, Tr::kConsumerThreads);
         wgmma_fence();
-        issue_s(stages + s * Tr::kStageBytes);
+        issue_s(s);
         wgmma_commit();
-        issue_pv(stages + sp * Tr::kStageBytes);
+        mbar_wait(bars + Tr::bar_full_v(sp), ((j - 1) / S) & 1);
+        issue_pv(sp);
         wgmma_commit();
+        named_bar_arrive(other_turn, Tr::kConsumerThreads);
         wgmma_wait<1>();  // S(j) done; PV(j-1) may still run
         fence_acc(sacc);
+        mbar_arrive(bars + Tr::bar_empty_k(s));
         float alpha[2];
         softmax_j(j, alpha);
         wgmma_wait<0>();  // PV(j-1) done
         fence_acc(acc_o);
         fence_regs_u2(pa);
-        mbar_arrive(bars + 8 * (S + sp));
+        mbar_arrive(bars + Tr::bar_empty_v(sp));
 #pragma unroll
         for (int nb = 0; nb < D / 8; ++nb) {
             acc_o[nb][0] *= alpha[0];
@@ -201,14 +176,18 @@ __device__ __forceinline__ void consumer_loop(unsigned char* smem, const FwdArgs
     }
     if (n_tiles > 0) {
         const int sp = (n_tiles - 1) % S;
+        mbar_wait(bars + Tr::bar_full_v(sp), ((n_tiles - 1) / S) & 1);
         wgmma_fence();
-        issue_pv(stages + sp * Tr::kStageBytes);
+        issue_pv(sp);
         wgmma_commit();
         wgmma_wait<0>();
         fence_acc(acc_o);
         fence_regs_u2(pa);
-        mbar_arrive(bars + 8 * (S + sp));
+        mbar_arrive(bars + Tr::bar_empty_v(sp));
     }
+    // Warpgroup 1's last "your turn" arrival on barrier 4 is consumed here, so no barrier is left
+    // half-arrived when the CTA exits.
+    if (wg == 0) named_bar_sync(kBarTurn0, Tr::kConsumerThreads);
 
     // epilogue
 #pragma unroll

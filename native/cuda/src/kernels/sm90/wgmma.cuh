@@ -1,6 +1,6 @@
 // wgmma.cuh — sm_90a PTX wrappers: warpgroup MMA (A from registers, B from a shared-memory
-// descriptor), shared-memory matrix descriptors, mbarriers, named barriers, register rebalancing,
-// proxy fences. Everything here is only compiled for sm_90a (the callers guard with DA_SM90_ENABLED).
+// descriptor), swizzled shared-memory matrix descriptors, mbarriers, named barriers, register
+// rebalancing, proxy fences. Everything here is only compiled for sm_90a (the callers guard with DA_SM90_ENABLED).
 #pragma once
 #include <stdint.h>
 
@@ -13,18 +13,22 @@
 namespace da {
 namespace sm90 {
 
-// Shared-memory matrix descriptor, no-swizzle ("interleave") layout: 8x8 core matrices of 16-bit
-// elements, each 128 contiguous bytes (8 rows of 16 bytes).
-//   K-major operand:  lbo = byte stride between core matrices along K, sbo = along M/N.
-//   MN-major operand: lbo = byte stride between core matrices along K, sbo = along M/N as well
-//   (CUTLASS canonical INTERLEAVE layouts: ((8,m),(T,2k)):((T,SBO),(1,LBO)) for K-major and
-//   ((T,1,m),(8,k)):((1,T,SBO),(T,LBO)) for MN-major).
-__device__ __forceinline__ uint64_t make_desc(uint32_t smem_addr, uint32_t lbo, uint32_t sbo) {
+// Shared-memory matrix descriptor of a swizzled wgmma operand (kSwizzleBytes = 128, 64 or 32: the
+// row width of the swizzle atom; the tile base is aligned to 8 such rows). PTX ISA "Matrix
+// descriptor" / canonical layouts:
+//   K-major:  8 rows of kSwizzleBytes per atom, sbo = byte stride between 8-row groups, lbo unused;
+//             moving along K inside the atom row = adding the byte offset to the start address.
+//   MN-major: an atom is kSwizzleBytes of MN x 8 rows of K; lbo = byte stride between atoms along
+//             MN, sbo = byte stride between 8-row groups along K.
+template <int kSwizzleBytes>
+__device__ __forceinline__ uint64_t make_desc_sw(uint32_t smem_addr, uint32_t lbo, uint32_t sbo) {
+    static_assert(kSwizzleBytes == 128 || kSwizzleBytes == 64 || kSwizzleBytes == 32, "swizzle");
+    constexpr uint64_t kType = kSwizzleBytes == 128 ? 1 : (kSwizzleBytes == 64 ? 2 : 3);
     uint64_t d = 0;
     d |= static_cast<uint64_t>((smem_addr & 0x3FFFFu) >> 4);
     d |= static_cast<uint64_t>((lbo & 0x3FFFFu) >> 4) << 16;
     d |= static_cast<uint64_t>((sbo & 0x3FFFFu) >> 4) << 32;
-    // base offset 0, layout type 0 (no swizzle) in bits 62-63
+    d |= kType << 62;  // base offset 0: every tile starts on a swizzle-pattern boundary
     return d;
 }
 
@@ -75,6 +79,9 @@ __device__ __forceinline__ void setmaxnreg_dec() {
 
 __device__ __forceinline__ void named_bar_sync(int id, int nthreads) {
     asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(nthreads) : "memory");
+}
+__device__ __forceinline__ void named_bar_arrive(int id, int nthreads) {
+    asm volatile("bar.arrive %0, %1;\n" ::"r"(id), "r"(nthreads) : "memory");
 }
 
 __device__ __forceinline__ void mbar_init(uint32_t addr, uint32_t count) {
