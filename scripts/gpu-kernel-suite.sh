@@ -2,7 +2,7 @@
 # GPU machine entry point for the native DistrAttention kernel (issue 3): build with CMake + nvcc,
 # host tests, GPU correctness suite, compute-sanitizer on small cases, benchmark. Logs go to $OUT.
 #
-#   scripts/gpu-kernel-suite.sh [build] [suite] [sanitize] [bench] [tune] [all]   (default: all)
+#   scripts/gpu-kernel-suite.sh [build] [suite] [sanitize] [bench] [tune] [split] [all]   (default: all)
 # Environment: OUT (log folder, default ./out-gpu), DA_COMMIT (git commit for the table),
 #   DA_GENCODE (nvcc -gencode list, default sm_80 + sm_90a), BENCH_ARGS (extra bench.py args).
 set -uo pipefail
@@ -63,6 +63,11 @@ fi
 if want tune; then
   python3 bench/kernel/bench.py --outdir "$OUT/tune" --commit "${DA_COMMIT:-unknown}" --no-table --tune --lsh >"$OUT/tune.log" 2>&1 || status=1
   cp "$OUT/tune/kernel-bench.md" "$OUT/kernel-tune.md" 2>/dev/null
+fi
+
+if want split; then
+  python3 bench/kernel/kernel_split.py --out "$OUT/kernel-split.md" >"$OUT/split.log" 2>&1 || status=1
+  summary+=("pre-pass / attention split: $OUT/kernel-split.md")
 fi
 
 # At most 8 files come back from the device tool: pack the logs into one archive.

@@ -103,6 +103,13 @@ def main_table(args, rows):
                         t_port = bench(fn)
                     finally:
                         del os.environ["DA_DISABLE_SM90"]
+                variants = {}
+                for var in (args.variants.split(",") if args.variants else []):
+                    os.environ["DA_SM90_VARIANT"] = var
+                    try:
+                        variants[f"v{var}_ms"] = bench(fn)
+                    finally:
+                        del os.environ["DA_SM90_VARIANT"]
                 t_khat = float("nan")
                 if args.khat and G > 1:
                     os.environ["DA_EXPAND_Q"] = "0"
@@ -114,10 +121,12 @@ def main_table(args, rows):
                            ms=t, tflops=flops / t / 1e9, fa2_ms=t_fa, cudnn_ms=t_cd,
                            fa2_tflops=flops / t_fa / 1e9, cudnn_tflops=flops / t_cd / 1e9,
                            speedup_fa2=t_fa / t, speedup_cudnn=t_cd / t, err=err, err_unif=erru)
+                row.update(variants)
                 rows.append(row)
                 print(f"{row['dtype']} B{B} H{H} N{N} d{d} G{G}: {t:.3f} ms ({row['tflops']:.0f} TF/s) "
                       f"FA2 {t_fa:.3f} cuDNN {t_cd:.3f} -> x{row['speedup_fa2']:.2f} / x{row['speedup_cudnn']:.2f} "
-                      f"err {err:.3f} err_unif {erru:.4f} portable {t_port:.3f} khat {t_khat:.3f}", flush=True)
+                      f"err {err:.3f} err_unif {erru:.4f} portable {t_port:.3f} khat {t_khat:.3f} "
+                      + " ".join(f"{k} {x:.3f}" for k, x in variants.items()), flush=True)
             del q, k, v, qu, ku, vu
 
 
@@ -172,16 +181,21 @@ def write_outputs(args, rows, tune_rows, lsh_rows):
              "randn inputs; err_unif the same on uniform [0,1) inputs. Kernel: l = query tile, Mean mode, "
              "non-causal.\n")
     if rows:
-        L.append("Kernel = what the library dispatches by default (sm_90a kernel on compute capability 9.x for "
-                 "d ∈ {32, 64}, l = 128, Nk ≥ 1024, K-hat mode (G ≥ 4; G = 1 only with DA_SM90_MIN_NK set); else the portable mma.sync kernel; G > 1 runs "
-                 "in expand mode (S = Q~Kᵀ, no K-hat) for G = 2 and for Nk < 1024); portable ms = the same call "
-                 "with DA_DISABLE_SM90=1; K-hat ms = the same call with DA_EXPAND_Q=0 (nan: not measured).\n")
-        L.append("| dtype | B·H·N·d | G | l | kernel ms | TFLOP/s | FA2 ms | cuDNN ms | ×FA2 | ×cuDNN | portable ms | K-hat ms | err (randn) | err (uniform) |")
-        L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        L.append("Kernel = what the library dispatches by default: on compute capability 9.x for d ∈ {32, 64} the "
+                 "sm_90a path (G > 1: hashing pre-pass writing Q~, then the persistent TMA/wgmma attention kernel, "
+                 "variant 2 = 3 consumer warpgroups for Nk ≥ 2048, else variant 0 = 2 warpgroups); else (d = 128) the "
+                 "portable mma.sync kernel. portable ms = the same call with DA_DISABLE_SM90=1; K-hat ms = the "
+                 "portable kernel in K-hat mode (DA_EXPAND_Q=0); v0/v1/v2 ms = the sm_90a kernel variants forced "
+                 "with DA_SM90_VARIANT (0: 2 consumer warpgroups, ping-pong; 1: 3 warpgroups; 2: 3 warpgroups, "
+                 "ping-pong; all with intra-warpgroup overlap); nan: not measured / not applicable.\n")
+        L.append("| dtype | B·H·N·d | G | l | kernel ms | TFLOP/s | FA2 ms | cuDNN ms | ×FA2 | ×cuDNN | portable ms | K-hat ms | v0 ms | v1 ms | v2 ms | err (randn) | err (uniform) |")
+        L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in rows:
             L.append(f"| {r['dtype']} | {r['B']}·{r['H']}·{r['N']}·{r['d']} | {r['G']} | {r['l']} | {r['ms']:.3f} | "
                      f"{r['tflops']:.0f} | {r['fa2_ms']:.3f} | {r['cudnn_ms']:.3f} | {r['speedup_fa2']:.2f} | "
-                     f"{r['speedup_cudnn']:.2f} | {r.get('portable_ms', float('nan')):.3f} | {r.get('khat_ms', float('nan')):.3f} | {r['err']:.3f} | {r['err_unif']:.4f} |")
+                     f"{r['speedup_cudnn']:.2f} | {r.get('portable_ms', float('nan')):.3f} | {r.get('khat_ms', float('nan')):.3f} | "
+                     + " | ".join(f"{r.get(f'v{x}_ms', float('nan')):.3f}" for x in (0, 1, 2))
+                     + f" | {r['err']:.3f} | {r['err_unif']:.4f} |")
     if tune_rows:
         L.append("\n## Block-size tuning (fp16, B4·H16·N4096, non-causal)\n")
         L.append("| d | G | l (query tile) | m (key tile) | warps | stages | ms | TFLOP/s |")
@@ -245,6 +259,7 @@ def main():
     ap.add_argument("--portable", action="store_true", help="also time the portable kernel (DA_DISABLE_SM90=1)")
     ap.add_argument("--khat", action="store_true", help="also time G > 1 in K-hat mode (DA_EXPAND_Q=0)")
     ap.add_argument("--dtypes", default="float16,bfloat16")
+    ap.add_argument("--variants", default="", help="also time these sm_90a kernel variants (DA_SM90_VARIANT), e.g. 0,1,2,3")
     args = ap.parse_args()
     rows, tune_rows, lsh_rows = [], [], []
     if not args.no_table:

@@ -24,11 +24,15 @@ if want build; then
   grep -E "C7508|C7510|C7515|wgmma|setmaxnreg|warning" "$OUT/build.log" | sort | uniq -c | head -10
 fi
 if want smoke; then
-  timeout 60 python3 -X faulthandler bench/kernel/smoke.py 2>&1 | tee "$OUT/smoke.log" | tail -25
-  grep -q "^smoke: ok" "$OUT/smoke.log" || { echo "smoke failed: stopping"; exit 1; }
+  for var in ${SMOKE_VARIANTS:-0}; do
+    echo "smoke, sm90 variant $var"
+    DA_SM90_VARIANT=$var timeout 60 python3 -X faulthandler bench/kernel/smoke.py > "$OUT/smoke$var.log" 2>&1
+    grep -E "^FAIL|^smoke|Error" "$OUT/smoke$var.log" | head -12
+    grep -q "^smoke: ok" "$OUT/smoke$var.log" || { echo "smoke failed: stopping"; tail -20 "$OUT/smoke$var.log"; exit 1; }
+  done
 fi
 if want bench; then
-  timeout 200 python3 bench/kernel/bench.py --quick --portable --outdir "$OUT" --commit "${DA_COMMIT:-dev}" >"$OUT/bench.log" 2>&1
+  timeout 200 python3 bench/kernel/bench.py --quick --portable ${BENCH_ARGS:-} --outdir "$OUT" --commit "${DA_COMMIT:-dev}" >"$OUT/bench.log" 2>&1
   echo "bench rc=$?"
   grep -E "^(float16|bfloat16) B" "$OUT/bench.log"
   grep -E "Error|error" "$OUT/bench.log" | head -5

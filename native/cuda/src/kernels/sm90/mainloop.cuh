@@ -1,10 +1,10 @@
 // mainloop.cuh — consumer warpgroups of the sm_90a kernel (64 query rows each).
 //
-// Per key tile j (stage s): S(j) = Q~ K(j)^T (wgmma m64 n128 k16 x d/16, A = Q~ from registers,
-// B = K, K-major, 128B/64B swizzle) and O += P(j-1) V(j-1) (wgmma m64 n=d k16 x 8, A = P from
-// registers, B = V, MN-major) are issued back to back; the softmax of S(j) runs while PV(j-1) is on
-// the tensor cores (intra-warpgroup overlap), and the two consumer warpgroups take turns issuing their
-// GEMMs (named barriers 4 and 5, "ping-pong"), so one warpgroup's softmax overlaps the other's GEMMs.
+// Per key tile j (stage s): S(j) = Q K(j)^T (wgmma m64 n128 k16 x d/16, A = this warpgroup's rows of
+// the Q tile, B = K, both K-major with 128B/64B swizzle) and O += P(j-1) V(j-1) (wgmma m64 n=d k16 x 8,
+// A = P from registers, B = V, MN-major). Tr::kOverlap: both are issued back to back and the softmax
+// of S(j) runs while PV(j-1) is on the tensor cores; Tr::kPingPong: the consumer warpgroups take turns
+// issuing their GEMMs (named barriers 4.., round robin).
 // Online softmax in fp32 with exp2 (scale folded into log2 e); masked keys (>= Nk, causal) are -inf.
 // Epilogue: O /= rowsum, lse = scale*max + ln(sum), stores of rows < Nq.
 #pragma once
@@ -17,19 +17,47 @@
 namespace da {
 namespace sm90 {
 
-constexpr int kBarTurn0 = 4;  // named barrier: "consumer warpgroup 0 may issue" (1 + 4 + ... unused ids)
+constexpr int kBarTurn0 = 4;  // named barrier 4 + w: "consumer warpgroup w may issue" (0 is __syncthreads)
 
+// Ping-pong turns: warpgroup w waits on barrier 4+w and then hands the turn to w+1 (256 threads: the
+// 128 waiting and the 128 handing over). Every warpgroup takes one turn per key tile, across query
+// tiles; warpgroup 0 goes first and takes back the last hand-over at the end (pingpong_begin/end).
+template <typename Tr>
+__device__ __forceinline__ void turn_wait(int wg) {
+    if constexpr (Tr::kPingPong) named_bar_sync(kBarTurn0 + wg, 256);
+}
+template <typename Tr>
+__device__ __forceinline__ void turn_pass(int wg) {
+    if constexpr (Tr::kPingPong) named_bar_arrive(kBarTurn0 + (wg + 1) % Tr::kNWG, 256);
+}
+template <typename Tr>
+__device__ __forceinline__ void pingpong_begin(int wg) {
+    if constexpr (Tr::kPingPong) {
+        if (wg == Tr::kNWG - 1) named_bar_arrive(kBarTurn0, 256);
+    }
+}
+template <typename Tr>
+__device__ __forceinline__ void pingpong_end(int wg) {
+    if constexpr (Tr::kPingPong) {
+        if (wg == 0) named_bar_sync(kBarTurn0, 256);
+    }
+}
+
+// One query tile (rows m0.., this warpgroup's 64 of them) against n_tiles key tiles, which are the
+// it0-th .. of the stage ring; q_tile = shared address of the Q tile; releases it (emptyQ[qb]) once
+// the last S GEMM is done.
 template <typename Tr, typename T>
-__device__ __forceinline__ void consumer_loop(uint32_t smem, const uint32_t (&qf)[Tr::kHeadDim / 16][4],
-                                              const FwdArgs& a, T* gO, int m0, int n_tiles, int b, int h, int ctid) {
+__device__ __forceinline__ void consumer_tile(uint32_t smem, uint32_t q_tile, int qb, const FwdArgs& a, T* gO, int m0,
+                                              int n_tiles, int it0, int b, int h, int ctid) {
     using E = Elem<Tr::kBF16>;
     using Tile = typename Tr::Tile;
     constexpr int D = Tr::kHeadDim;
     constexpr int BN = Tr::kBlockN;
     constexpr int S = Tr::kStages;
     constexpr int SW = Tile::kSwizzle;
-    const int wg = ctid >> 7;      // consumer warpgroup 0 / 1
-    const int warp = ctid >> 5;    // 0..7 over both consumer warpgroups
+    constexpr int NWG = Tr::kNWG;
+    const int wg = ctid >> 7;      // consumer warpgroup 0 .. NWG-1
+    const int warp = ctid >> 5;    // warp over all consumer warpgroups
     const int lane = ctid & 31;
     const int row0 = warp * 16;    // first row of this warp in the query tile
     const uint32_t bars = smem + Tr::kOffBars;
@@ -48,19 +76,17 @@ __device__ __forceinline__ void consumer_loop(uint32_t smem, const uint32_t (&qf
     float row_sum[2] = {0.f, 0.f};
     const int row_g = m0 + row0 + (lane >> 2);
     const int causal_off = a.nk - a.nq;
-    const int last_row_wg = m0 + wg * Tr::kWgRows + Tr::kWgRows - 1;
 
     uint32_t pa[BN / 16][4];
+    const uint32_t qbase = q_tile + wg * Tr::kWgRows * Tile::kRowBytes;
     auto issue_s = [&](int s) {
         const uint32_t kbase = smem + Tr::kOffK + s * Tr::kKBytes;
 #pragma unroll
         for (int ks = 0; ks < D / 16; ++ks) {
-            // K-major: 16 columns = 32 bytes further along the swizzled row (next box every kBoxCols)
-            const int col = ks * 16;
-            const int box = col / Tile::kBoxCols;
-            const uint32_t addr = kbase + box * BN * Tile::kRowBytes + (col - box * Tile::kBoxCols) * 2;
-            const uint64_t desc = make_desc_sw<SW>(addr, 16, Tile::kAtomBytes);
-            WgmmaRS<BN, Tr::kBF16>::template mma<0>(sacc, qf[ks], desc, ks > 0 ? 1 : 0);
+            // K-major: 16 columns = 32 bytes further along the swizzled rows
+            const uint64_t da = make_desc_sw<SW>(qbase + ks * 32, 16, Tile::kAtomBytes);
+            const uint64_t db = make_desc_sw<SW>(kbase + ks * 32, 16, Tile::kAtomBytes);
+            wgmma_ss_n128<Tr::kBF16>(sacc, da, db, ks > 0 ? 1 : 0);
         }
     };
     auto issue_pv = [&](int s) {
@@ -124,41 +150,77 @@ __device__ __forceinline__ void consumer_loop(uint32_t smem, const uint32_t (&qf
             pa[kk][3] = E::pack(sacc[2 * kk + 1][2], sacc[2 * kk + 1][3]);
         }
     };
-    const int my_turn = kBarTurn0 + wg;
-    const int other_turn = kBarTurn0 + (wg ^ 1);
-    (void)last_row_wg;
-
-    if (wg == 1) named_bar_arrive(kBarTurn0, Tr::kConsumerThreads);  // warpgroup 0 issues first
-    if (n_tiles > 0) {
-        mbar_wait(bars + Tr::bar_full_k(0), 0);
-        named_bar_sync(my_turn, Tr::kConsumerThreads);
+    (void)NWG;
+    const uint32_t empty_q = bars + Tr::bar_empty_q(qb);
+    if constexpr (!Tr::kOverlap) {
+        // S(j) -> softmax -> O += P(j) V(j), one after the other; other warpgroups fill the gaps.
+#pragma unroll 1
+        for (int j = 0; j < n_tiles; ++j) {
+            const int s = (it0 + j) % S;
+            const uint32_t ph = ((it0 + j) / S) & 1;
+            mbar_wait(bars + Tr::bar_full_k(s), ph);
+            turn_wait<Tr>(wg);
+            wgmma_fence();
+            issue_s(s);
+            wgmma_commit();
+            turn_pass<Tr>(wg);
+            wgmma_wait<0>();
+            fence_acc(sacc);
+            mbar_arrive(bars + Tr::bar_empty_k(s));
+            if (j == n_tiles - 1) mbar_arrive(empty_q);
+            float alpha[2];
+            softmax_j(j, alpha);
+#pragma unroll
+            for (int nb = 0; nb < D / 8; ++nb) {
+                acc_o[nb][0] *= alpha[0];
+                acc_o[nb][1] *= alpha[0];
+                acc_o[nb][2] *= alpha[1];
+                acc_o[nb][3] *= alpha[1];
+            }
+            pack_p();
+            mbar_wait(bars + Tr::bar_full_v(s), ph);
+            wgmma_fence();
+            issue_pv(s);
+            wgmma_commit();
+            wgmma_wait<0>();
+            fence_acc(acc_o);
+            fence_regs_u2(pa);
+            mbar_arrive(bars + Tr::bar_empty_v(s));
+        }
+    }
+    if (Tr::kOverlap && n_tiles > 0) {
+        const int s = it0 % S;
+        mbar_wait(bars + Tr::bar_full_k(s), (it0 / S) & 1);
+        turn_wait<Tr>(wg);
         wgmma_fence();
-        issue_s(0);
+        issue_s(s);
         wgmma_commit();
-        named_bar_arrive(other_turn, Tr::kConsumerThreads);
+        turn_pass<Tr>(wg);
         wgmma_wait<0>();
         fence_acc(sacc);
-        mbar_arrive(bars + Tr::bar_empty_k(0));
+        mbar_arrive(bars + Tr::bar_empty_k(s));
+        if (n_tiles == 1) mbar_arrive(empty_q);
         float alpha[2];
         softmax_j(0, alpha);  // acc_o is still zero: no rescale needed
         pack_p();
     }
 #pragma unroll 1
-    for (int j = 1; j < n_tiles; ++j) {
-        const int s = j % S;
-        const int sp = (j - 1) % S;
-        mbar_wait(bars + Tr::bar_full_k(s), (j / S) & 1);
-        named_bar_sync(my_turn, Tr::kConsumerThreads);
+    for (int j = 1; Tr::kOverlap && j < n_tiles; ++j) {
+        const int s = (it0 + j) % S;
+        const int sp = (it0 + j - 1) % S;
+        mbar_wait(bars + Tr::bar_full_k(s), ((it0 + j) / S) & 1);
+        turn_wait<Tr>(wg);
         wgmma_fence();
         issue_s(s);
         wgmma_commit();
-        mbar_wait(bars + Tr::bar_full_v(sp), ((j - 1) / S) & 1);
+        mbar_wait(bars + Tr::bar_full_v(sp), ((it0 + j - 1) / S) & 1);
         issue_pv(sp);
         wgmma_commit();
-        named_bar_arrive(other_turn, Tr::kConsumerThreads);
+        turn_pass<Tr>(wg);
         wgmma_wait<1>();  // S(j) done; PV(j-1) may still run
         fence_acc(sacc);
         mbar_arrive(bars + Tr::bar_empty_k(s));
+        if (j == n_tiles - 1) mbar_arrive(empty_q);
         float alpha[2];
         softmax_j(j, alpha);
         wgmma_wait<0>();  // PV(j-1) done
@@ -174,9 +236,9 @@ __device__ __forceinline__ void consumer_loop(uint32_t smem, const uint32_t (&qf
         }
         pack_p();
     }
-    if (n_tiles > 0) {
-        const int sp = (n_tiles - 1) % S;
-        mbar_wait(bars + Tr::bar_full_v(sp), ((n_tiles - 1) / S) & 1);
+    if (Tr::kOverlap && n_tiles > 0) {
+        const int sp = (it0 + n_tiles - 1) % S;
+        mbar_wait(bars + Tr::bar_full_v(sp), ((it0 + n_tiles - 1) / S) & 1);
         wgmma_fence();
         issue_pv(sp);
         wgmma_commit();
@@ -185,9 +247,7 @@ __device__ __forceinline__ void consumer_loop(uint32_t smem, const uint32_t (&qf
         fence_regs_u2(pa);
         mbar_arrive(bars + Tr::bar_empty_v(sp));
     }
-    // Warpgroup 1's last "your turn" arrival on barrier 4 is consumed here, so no barrier is left
-    // half-arrived when the CTA exits.
-    if (wg == 0) named_bar_sync(kBarTurn0, Tr::kConsumerThreads);
+    if (n_tiles == 0) mbar_arrive(empty_q);
 
     // epilogue
 #pragma unroll

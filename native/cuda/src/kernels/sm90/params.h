@@ -10,17 +10,19 @@ namespace da {
 namespace sm90 {
 
 struct Sm90Params {
-    CUtensorMap tmap_q;  // [B][H][Nq][d], boxes of 128 rows
+    CUtensorMap tmap_q;  // the kernel's Q input [B][H][Nq][d] (Q, or Q~ in the output buffer), boxes of BM rows
     CUtensorMap tmap_k;  // [B][H][Nk][d], boxes of 128 rows
     CUtensorMap tmap_v;  // [B][H][Nk][d], boxes of 128 rows
     FwdArgs args;
-    int block_l;  // LSH block (64 or 128 rows)
+    int n_query_tiles;  // ceil(Nq / BM) * H * B
 };
 
-// Encodes the tensor maps of q, k, v (4-D: d, rows, heads, batch; 128B or 64B swizzle; rows past
-// the end read as zeros). false when the driver cannot describe these tensors (entry point missing,
-// strides it refuses): the caller then uses the portable kernel.
-bool make_tensor_maps(const FwdArgs& a, int head_dim, bool bf16, Sm90Params* p);
+// Encodes a 4-D tensor map (d, rows, heads, batch; strides in elements) with boxes of box_rows rows,
+// 128B swizzle (64B for d = 32), rows past the end read as zeros. false when the driver cannot
+// describe the tensor (entry point missing, strides it refuses): the caller then uses the portable
+// kernel.
+bool make_tensor_map(CUtensorMap* m, const void* ptr, int head_dim, bool bf16, int rows, int heads, int batch,
+                     int64_t row_stride, int64_t head_stride, int64_t batch_stride, int box_rows);
 
 }  // namespace sm90
 }  // namespace da

@@ -1,22 +1,27 @@
-// producer.cuh — the producer of the sm_90a kernel: one thread issues the TMA copies of the K and V
-// tiles into kStages shared-memory stages. K and V have their own full/empty barriers, so S(j) can
-// start before V(j) has landed and K's stage is refilled as soon as S(j) is done.
+// producer.cuh — the producer of the sm_90a kernel: one thread issues the TMA copies of the Q tile of
+// every query tile the CTA works on (two buffers) and of the K and V tiles into kStages shared-memory
+// stages; the stage ring runs on across query tiles, so the next tile's first K/V tiles load while
+// this one's last ones are consumed. K and V have their own full/empty barriers, so S(j) can start
+// before V(j) has landed and K's stage is refilled as soon as S(j) is done.
 //   full barriers: 1 arrival (arrive.expect_tx) + the tile's bytes;
-//   empty barriers: 256 arrivals (every consumer thread, after its wgmma on the stage completed).
+//   empty barriers: one arrival per consumer thread, after its wgmma on the buffer completed.
 #pragma once
 #include "tma.cuh"
+#include "params.h"
 #include "traits.cuh"
 
 namespace da {
 namespace sm90 {
 
+// Key tile j of head (h, b), the it-th tile through the stage ring.
 template <typename Tr>
-__device__ __forceinline__ void produce_tile(uint32_t smem, const void* tmap_k, const void* tmap_v, int j, int h, int b,
-                                             bool wait_empty) {
+__device__ __forceinline__ void produce_kv(uint32_t smem, const void* tmap_k, const void* tmap_v, int it, int j, int h,
+                                           int b) {
     constexpr int S = Tr::kStages;
-    const int s = j % S;
+    const int s = it % S;
     const uint32_t bars = smem + Tr::kOffBars;
-    const uint32_t phase = ((j / S) & 1) ^ 1;  // parity of the previous use of stage s
+    const uint32_t phase = ((it / S) & 1) ^ 1;  // parity of the previous use of stage s
+    const bool wait_empty = it >= S;
     if (wait_empty) mbar_wait(bars + Tr::bar_empty_k(s), phase);
     mbar_arrive_expect_tx(bars + Tr::bar_full_k(s), Tr::kKBytes);
     tma_load_tile<Tr::kHeadDim>(smem + Tr::kOffK + s * Tr::kKBytes, tmap_k, bars + Tr::bar_full_k(s), Tr::kBlockN,
@@ -27,12 +32,18 @@ __device__ __forceinline__ void produce_tile(uint32_t smem, const void* tmap_k, 
                                 j * Tr::kBlockN, h, b);
 }
 
-// Tiles kStages .. n_tiles-1 (the prologue issued the first kStages).
+// Query tile number n of this CTA (m0, h, b) with n_tiles key tiles; it = key tiles issued so far.
 template <typename Tr>
-__device__ __forceinline__ void producer_loop(uint32_t smem, const void* tmap_k, const void* tmap_v, int n_tiles, int h,
-                                              int b) {
+__device__ __forceinline__ void produce_query_tile(uint32_t smem, const Sm90Params& p, int n, int m0, int n_tiles,
+                                                   int it, int h, int b) {
+    const uint32_t bars = smem + Tr::kOffBars;
+    const int qb = n & 1;
+    if (n >= 2) mbar_wait(bars + Tr::bar_empty_q(qb), ((n >> 1) & 1) ^ 1);
+    mbar_arrive_expect_tx(bars + Tr::bar_full_q(qb), Tr::kQBytes);
+    tma_load_tile<Tr::kHeadDim>(smem + Tr::kOffQ + qb * Tr::kQBytes, &p.tmap_q, bars + Tr::bar_full_q(qb),
+                                Tr::kBlockM, m0, h, b);
 #pragma unroll 1
-    for (int j = Tr::kStages; j < n_tiles; ++j) produce_tile<Tr>(smem, tmap_k, tmap_v, j, h, b, true);
+    for (int j = 0; j < n_tiles; ++j) produce_kv<Tr>(smem, &p.tmap_k, &p.tmap_v, it + j, j, h, b);
 }
 
 }  // namespace sm90

@@ -21,20 +21,6 @@ struct SwizzledTile {
     static constexpr int kSwizzle = kRowBytes;                    // 128B or 64B swizzle
     static constexpr int kAtomBytes = 8 * kRowBytes;              // 8-row swizzle atom
     static_assert(D == 32 || D == 64 || D == 128, "head dim");
-
-    // Byte offset of element (row, col) in a tile of `rows` rows; col is even (4-byte pairs stay
-    // together inside one 16-byte chunk).
-    __device__ __forceinline__ static uint32_t offset(int rows, int row, int col) {
-        const int box = col / kBoxCols;
-        const int c = col - box * kBoxCols;
-        const int chunk = c >> 3;
-        int swz;
-        if constexpr (kRowBytes == 128)
-            swz = (chunk ^ row) & 7;
-        else
-            swz = (chunk ^ (row >> 1)) & 3;
-        return static_cast<uint32_t>(box * rows * kRowBytes + row * kRowBytes + (swz << 4) + (c & 7) * 2);
-    }
 };
 
 __device__ __forceinline__ void fence_barrier_init() {

@@ -1,66 +1,68 @@
-// traits.cuh — compile-time shape and shared-memory map of the sm_90a forward kernel.
+// traits.cuh — compile-time shape and shared-memory map of the sm_90a attention kernel.
 //
-// CTA = 3 warpgroups (384 threads): warpgroup 0 is the producer (one thread issues the TMA copies),
-// warpgroups 1 and 2 are consumers of 64 query rows each (query tile 128 = one LSH block for l = 128,
-// two for l = 64: each consumer warpgroup then has its own sigma_b).
+// Persistent CTA (one per SM, looping over query tiles) = 1 producer warpgroup (one thread issues the
+// TMA copies) + kNWG consumer warpgroups of 64 query rows each (query tile 64 * kNWG). The kernel is exact attention on its "Q" input, which for G > 1 is
+// Q~ written by the hashing pre-pass (qtilde_kernel.cuh).
+//   kPingPong: consumer warpgroups take turns issuing their GEMMs (named barriers), so one warpgroup's
+//              softmax overlaps another's tensor-core work;
+//   kOverlap:  inside a warpgroup, S(j) and O += P(j-1) V(j-1) are issued back to back and the softmax
+//              of S(j) runs while PV(j-1) is on the tensor cores (FA3's intra-warpgroup overlap).
 // Shared memory (offsets from a 1024-byte aligned base):
-//   Q tile        [128 rows][d]        TMA, swizzled (hashing, Q~ = Q W^T, G = 1 operand)
-//   K stages      kStages x [128][d]   TMA, swizzled: wgmma B operand of S = Q~ K^T (K-major)
-//   V stages      kStages x [128][d]   TMA, swizzled: wgmma B operand of O += P V (MN-major)
-//   W             2 x [d][d + 8]       expansion matrices (one per LSH block), padded row-major
-//   R             [128][16] fp32, comp/perm/rank 2 x [d] int32
-//   mbarriers     q, fullK[s], fullV[s], emptyK[s], emptyV[s]
+//   Q tiles     2 x [64 kNWG][d]     TMA, swizzled: wgmma A operand of S = Q K^T (K-major); two, so
+//                                    that a persistent CTA loads its next tile's Q during this one
+//   K stages    kStages x [128][d]   TMA, swizzled: wgmma B operand of S (K-major)
+//   V stages    kStages x [128][d]   TMA, swizzled: wgmma B operand of O += P V (MN-major)
+//   mbarriers   fullQ[2], emptyQ[2], fullK[s], fullV[s], emptyK[s], emptyV[s]
 #pragma once
 #include "tma.cuh"
 
 namespace da {
 namespace sm90 {
 
-template <int kHeadDim_, bool kBF16_>
+template <int kHeadDim_, int kNWG_, bool kPingPong_, bool kOverlap_, bool kBF16_>
 struct Sm90Traits {
     static constexpr int kHeadDim = kHeadDim_;
+    static constexpr int kNWG = kNWG_;
+    static constexpr bool kPingPong = kPingPong_;
+    static constexpr bool kOverlap = kOverlap_;
     static constexpr bool kBF16 = kBF16_;
-    static constexpr int kBlockM = 128;  // query rows per CTA
-    static constexpr int kWgRows = 64;   // query rows per consumer warpgroup
-    static constexpr int kBlockN = 128;  // key tile
+    static constexpr int kWgRows = 64;
+    static constexpr int kBlockM = kWgRows * kNWG;  // query rows per CTA
+    static constexpr int kBlockN = 128;             // key tile
     static constexpr int kStages = 4;
-    static constexpr int kNThreads = 384;
-    static constexpr int kConsumerThreads = 256;
-    // setmaxnreg: the CTA starts with 168 registers per thread (384 threads, 1 CTA/SM); what the
-    // producer gives back covers what the consumers take (40*128 + 232*256 <= 65536).
-    static constexpr int kProducerRegs = 40;
-    static constexpr int kConsumerRegs = 232;
-    static_assert(kProducerRegs * 128 + kConsumerRegs * 256 <= 65536, "register budget");
+    static constexpr int kConsumerThreads = 128 * kNWG;
+    static constexpr int kNThreads = 128 + kConsumerThreads;
+    // setmaxnreg: the CTA starts with 65536 / kNThreads registers per thread (1 CTA/SM); what the
+    // producer warpgroup gives back covers what the consumers take.
+    static constexpr int kProducerRegs = kNWG == 2 ? 40 : 24;
+    static constexpr int kConsumerRegs = kNWG == 2 ? 232 : 160;
+    static_assert(kNWG == 2 || kNWG == 3, "consumer warpgroups");
+    static_assert(kProducerRegs * 128 + kConsumerRegs * kConsumerThreads <= 65536, "register budget");
 
     using Tile = SwizzledTile<kHeadDim>;
-    static constexpr int kStrideW = kHeadDim + 8;  // padded row stride (elements) of W
+    static_assert(Tile::kBoxes == 1, "one TMA box per tile row (d <= 64)");
 
     static constexpr int align(int x, int a) { return (x + a - 1) / a * a; }
     static constexpr int kQBytes = kBlockM * kHeadDim * 2;
     static constexpr int kKBytes = kBlockN * kHeadDim * 2;
     static constexpr int kVBytes = kBlockN * kHeadDim * 2;
-    static constexpr int kWBytes = align(kHeadDim * kStrideW * 2, 128);
 
-    static constexpr int kOffQ = 0;
-    static constexpr int kOffK = kOffQ + kQBytes;
+    static constexpr int kOffQ = 0;  // Q buffer q at kOffQ + q * kQBytes
+    static constexpr int kOffK = align(kOffQ + 2 * kQBytes, 1024);
     static constexpr int kOffV = kOffK + kStages * kKBytes;
-    static constexpr int kOffW = kOffV + kStages * kVBytes;
-    static constexpr int kOffR = kOffW + 2 * kWBytes;
-    static constexpr int kOffComp = kOffR + kBlockM * 16 * 4;
-    static constexpr int kOffPerm = kOffComp + 2 * kHeadDim * 4;
-    static constexpr int kOffRank = kOffPerm + 2 * kHeadDim * 4;
-    static constexpr int kOffBars = align(kOffRank + 2 * kHeadDim * 4, 8);
-    static constexpr int kNumBars = 1 + 4 * kStages;
+    static constexpr int kOffBars = kOffV + kStages * kVBytes;
+    static constexpr int kNumBars = 4 + 4 * kStages;
     static constexpr int kSmemBytes = kOffBars + kNumBars * 8 + 1024;  // + slack to align the base
     static_assert(kSmemBytes <= 227 * 1024, "shared memory");
-    static_assert(kQBytes % 1024 == 0 && kKBytes % 1024 == 0, "tiles stay 1024-byte aligned");
+    static_assert(kKBytes % 1024 == 0, "tiles stay 1024-byte aligned");
 
     // mbarrier byte offsets inside the barrier block
-    static constexpr int kBarQ = 0;
-    __host__ __device__ static constexpr int bar_full_k(int s) { return 8 * (1 + s); }
-    __host__ __device__ static constexpr int bar_full_v(int s) { return 8 * (1 + kStages + s); }
-    __host__ __device__ static constexpr int bar_empty_k(int s) { return 8 * (1 + 2 * kStages + s); }
-    __host__ __device__ static constexpr int bar_empty_v(int s) { return 8 * (1 + 3 * kStages + s); }
+    __host__ __device__ static constexpr int bar_full_q(int q) { return 8 * q; }
+    __host__ __device__ static constexpr int bar_empty_q(int q) { return 8 * (2 + q); }
+    __host__ __device__ static constexpr int bar_full_k(int s) { return 8 * (4 + s); }
+    __host__ __device__ static constexpr int bar_full_v(int s) { return 8 * (4 + kStages + s); }
+    __host__ __device__ static constexpr int bar_empty_k(int s) { return 8 * (4 + 2 * kStages + s); }
+    __host__ __device__ static constexpr int bar_empty_v(int s) { return 8 * (4 + 3 * kStages + s); }
 };
 
 }  // namespace sm90

@@ -1,0 +1,154 @@
+// qtilde_kernel.cuh — the hashing pre-pass of the sm_90a path: one CTA per (LSH block, head, batch)
+// computes sigma_b (DESIGN.md §3 steps 1-3, bit-exact with da_reference_permutation: the portable
+// kernel's lsh_permutation), writes it to
+// perm_out when asked, and for G > 1 writes
+//   Q~ = Q W^T,  Q~[i,c] = Q-hat[i, group(c)]   (W: build_expand_matrix; fp32 sums, one rounding)
+// to `dst` (the output buffer O, which the attention kernel reads back before it overwrites the same
+// rows). S = Q~ K^T equals Q-hat K-hat^T with K-hat kept in fp32, so the attention kernel that follows
+// is exact attention on Q~. Running the hash as its own grid spreads it over every SM instead of
+// leaving the tensor cores idle in each attention CTA's prologue.
+#pragma once
+#include "../common/fwd_args.h"
+#include "lsh.cuh"
+#include "smem_access.cuh"
+#include "smem_attr.cuh"
+#include "utils.cuh"
+
+namespace da {
+
+template <int kHeadDim_, bool kBF16_>
+struct QtildeTraits {
+    static constexpr int kHeadDim = kHeadDim_;
+    static constexpr bool kBF16 = kBF16_;
+    static constexpr int kNThreads = kHeadDim * 4;  // lsh_permutation: 4 fma chains per thread
+    static constexpr int kStrideD = kHeadDim + 8;   // padded rows: conflict-free ldmatrix
+    static constexpr int kMaxRows = 128;
+    static constexpr int kOffQ = 0;
+    static constexpr int kOffW = kOffQ + kMaxRows * kStrideD * 2;
+    static constexpr int kOffR = kOffW + kHeadDim * kStrideD * 2;
+    static constexpr int kOffComp = kOffR + kMaxRows * 16 * 4;
+    static constexpr int kOffPerm = kOffComp + kHeadDim * 4;
+    static constexpr int kOffRank = kOffPerm + kHeadDim * 4;
+    static constexpr int kSmemBytes = kOffRank + kHeadDim * 4;
+};
+
+struct QtildeArgs {
+    FwdArgs a;
+    void* dst;                    // Q~ [B,H,Nq,d] (strides below, elements) or nullptr: sigma only
+    int64_t dst_bs, dst_hs, dst_rs;
+    int32_t block_l;              // l: 64 or 128
+};
+
+template <typename Tr>
+__global__ void __launch_bounds__(Tr::kNThreads) qtilde_kernel(const QtildeArgs p) {
+    using E = Elem<Tr::kBF16>;
+    using T = typename E::T;
+    constexpr int D = Tr::kHeadDim;
+    constexpr int NT = Tr::kNThreads;
+    constexpr int SD = Tr::kStrideD;
+    constexpr int CPR = D / 8;  // 16-byte chunks per row
+    extern __shared__ __align__(128) unsigned char smem[];
+    T* sQ = reinterpret_cast<T*>(smem + Tr::kOffQ);
+    T* sW = reinterpret_cast<T*>(smem + Tr::kOffW);
+    float* sR = reinterpret_cast<float*>(smem + Tr::kOffR);
+    uint32_t* sComp = reinterpret_cast<uint32_t*>(smem + Tr::kOffComp);
+    int32_t* sPerm = reinterpret_cast<int32_t*>(smem + Tr::kOffPerm);
+    int32_t* sRank = reinterpret_cast<int32_t*>(smem + Tr::kOffRank);
+    const FwdArgs& a = p.a;
+    const int tid = threadIdx.x;
+    const int blk = blockIdx.x;
+    const int h = blockIdx.y;
+    const int b = blockIdx.z;
+    const int l = p.block_l;
+    const int r0 = blk * l;
+    const int rows = min(l, a.nq - r0);
+    const int rows16 = (rows + 15) & ~15;  // the MMA reads whole 16-row groups: the rest is zero
+
+    const T* gQ = static_cast<const T*>(a.q) + b * a.q_bs + h * a.q_hs + static_cast<int64_t>(r0) * a.q_rs;
+    // All of this thread's 16-byte loads first (one memory latency), then the shared-memory copy.
+    constexpr int kLoads = Tr::kMaxRows * CPR / NT;
+    static_assert(kLoads * NT == Tr::kMaxRows * CPR, "tile load split");
+    uint4 v[kLoads];
+#pragma unroll
+    for (int k = 0; k < kLoads; ++k) {
+        const int id = tid + k * NT;
+        const int r = id / CPR;
+        v[k] = make_uint4(0u, 0u, 0u, 0u);
+        if (r < rows) v[k] = *reinterpret_cast<const uint4*>(gQ + static_cast<int64_t>(r) * a.q_rs + (id - r * CPR) * 8);
+    }
+#pragma unroll
+    for (int k = 0; k < kLoads; ++k) {
+        const int id = tid + k * NT;
+        const int r = id / CPR;
+        const int ch = id - r * CPR;
+        if (r >= rows16) continue;
+        *reinterpret_cast<uint4*>(sQ + r * SD + ch * 8) = v[k];
+    }
+    if (!a.no_lsh)
+        for (int i = tid; i < l * 16; i += NT) sR[i] = a.r[i];
+    __syncthreads();
+    lsh_permutation<Tr>(sQ, sR, sComp, sPerm, sRank, a.no_lsh != 0, rows);
+    __syncthreads();
+    if (a.perm_out != nullptr)
+        for (int t = tid; t < D; t += NT)
+            a.perm_out[((static_cast<int64_t>(b) * a.heads + h) * a.n_mblocks + blk) * D + t] = sPerm[t];
+    if (p.dst == nullptr) return;
+
+    build_expand_matrix<Tr>(sRank, sW, a.group, a.mode);
+    __syncthreads();
+    const int warp = tid >> 5;
+    const int lane = tid & 31;
+    for (int rg = warp; rg * 16 < rows16; rg += NT / 32) {  // each warp owns its 16-row groups
+        float acc[D / 8][4];
+#pragma unroll
+        for (int i = 0; i < D / 8; ++i)
+#pragma unroll
+            for (int e = 0; e < 4; ++e) acc[i][e] = 0.f;
+#pragma unroll
+        for (int ks = 0; ks < D / 16; ++ks) {
+            uint32_t aq[4];
+            ldsm_x4(aq[0], aq[1], aq[2], aq[3], addr_a<SD>(sQ, rg * 16, ks * 16, lane));
+#pragma unroll
+            for (int np = 0; np < D / 16; ++np) {
+                uint32_t b0, b1, b2, b3;
+                ldsm_x4(b0, b1, b2, b3, addr_b<SD>(sW, np * 16, ks * 16, lane));
+                E::mma(acc[2 * np], aq, b0, b1);
+                E::mma(acc[2 * np + 1], aq, b2, b3);
+            }
+        }
+        // Q~ replaces this warp's own rows of Q (no other warp reads them).
+        __syncwarp();
+        asm volatile("" ::: "memory");
+        const int row = rg * 16 + (lane >> 2);
+#pragma unroll
+        for (int nb = 0; nb < D / 8; ++nb) {
+            const int col = nb * 8 + 2 * (lane & 3);
+            *reinterpret_cast<uint32_t*>(sQ + row * SD + col) = E::pack(acc[nb][0], acc[nb][1]);
+            *reinterpret_cast<uint32_t*>(sQ + (row + 8) * SD + col) = E::pack(acc[nb][2], acc[nb][3]);
+        }
+    }
+    __syncthreads();
+    T* gD = static_cast<T*>(p.dst) + b * p.dst_bs + h * p.dst_hs + static_cast<int64_t>(r0) * p.dst_rs;
+    for (int id = tid; id < rows * CPR; id += NT) {
+        const int r = id / CPR;
+        const int ch = id - r * CPR;
+        *reinterpret_cast<uint4*>(gD + static_cast<int64_t>(r) * p.dst_rs + ch * 8) =
+            *reinterpret_cast<const uint4*>(sQ + r * SD + ch * 8);
+    }
+}
+
+template <int D, bool BF16>
+cudaError_t launch_qtilde(const QtildeArgs& p, cudaStream_t stream) {
+    using Tr = QtildeTraits<D, BF16>;
+    auto kern = &qtilde_kernel<Tr>;
+    if (Tr::kSmemBytes > 48 * 1024) {
+        const cudaError_t e = ensure_smem_limit<&qtilde_kernel<Tr>>(Tr::kSmemBytes);
+        if (e != cudaSuccess) return e;
+    }
+    const dim3 grid(static_cast<unsigned>((p.a.nq + p.block_l - 1) / p.block_l), static_cast<unsigned>(p.a.heads),
+                    static_cast<unsigned>(p.a.batch));
+    kern<<<grid, Tr::kNThreads, Tr::kSmemBytes, stream>>>(p);
+    return cudaGetLastError();
+}
+
+}  // namespace da
