@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs HERE after a device run: copies the GPU results that come back from the device tool into
+# bench/results/ under the GPU's name, with the command and commit that produced them.
+#   scripts/collect-gpu-results.sh KERNEL_DIR VIT_DIR GPU_TAG COMMIT "COMMAND"
+# KERNEL_DIR holds kernel-bench.{md,json}, kernel-speedup.png, kernel-tune.md, kernel-split.md and
+# logs.tgz (from scripts/gpu-kernel-suite.sh); VIT_DIR holds vit-bench.{md,png} and gpu-tests.txt
+# (from scripts/gpu-suite.sh). Either may be "-" to skip it.
+set -euo pipefail
+kdir=$1 vdir=$2 tag=$3 commit=$4 cmd=$5
+root="$(cd "$(dirname "$0")/.." && pwd)"
+res=$root/bench/results
+date=$(date -u +"%Y-%m-%d")
+if [ "$kdir" != - ]; then
+  cp "$kdir/kernel-bench.md" "$res/kernel-$tag.md"
+  cp "$kdir/kernel-bench.json" "$res/kernel-$tag.json"
+  cp "$kdir/kernel-speedup.png" "$res/kernel-$tag-speedup.png"
+  tmp=$(mktemp -d)
+  tar xzf "$kdir/logs.tgz" -C "$tmp"
+  {
+    echo "# Kernel tuning, pre-pass split and correctness on the $tag — $date, commit $commit"
+    echo
+    echo "Command (GPU machine): \`$cmd\`"
+    echo
+    echo "## Correctness"
+    echo
+    echo '```'
+    grep -E "^(permutation blocks|sm90 path|G > 1 cases|suite:)" "$tmp/suite.log" || true
+    echo "memcheck (small suite): $(grep -E 'ERROR SUMMARY' "$tmp/memcheck.log" | tail -1) / $(grep '^suite:' "$tmp/memcheck.log")"
+    echo '```'
+    echo
+    sed -n '/^| dtype | d | G | metric/,/^$/p' "$tmp/suite.log"
+    echo
+    echo "## Where the time of a G = 2 call goes (PyTorch profiler, per kernel, fp16)"
+    echo
+    cat "$kdir/kernel-split.md"
+    sed -n '/^## Block-size tuning/,$p' "$kdir/kernel-tune.md"
+  } > "$res/kernel-$tag-tuning.md"
+  rm -rf "$tmp"
+fi
+if [ "$vdir" != - ]; then
+  {
+    echo "# ViT speed from C# (sample \`benchmark\` command), $tag"
+    echo
+    echo "- Date: $date, commit $commit; command (GPU machine): \`$cmd\`"
+    echo "- Exact = TorchSharp scaled_dot_product_attention; Reference = DistrAttention in TorchSharp ops; Native = the"
+    echo "  sm_90a path through P/Invoke (hashing pre-pass + TMA/wgmma attention kernel)."
+    echo
+    cat "$vdir/vit-bench.md"
+  } > "$res/vit-$tag.md"
+  cp "$vdir/vit-bench.png" "$res/vit-$tag.png"
+  {
+    echo "# C# GPU suite on the $tag — $date, commit $commit"
+    echo
+    echo "Command (GPU machine): \`$cmd\`"
+    echo
+    echo '```'
+    cat "$vdir/gpu-tests.txt"
+    echo '```'
+  } > "$res/gpu-suite-$tag.md"
+fi
+echo "results in $res: $(ls "$res" | tr '\n' ' ')"
