@@ -20,10 +20,12 @@ if command -v strip >/dev/null; then strip --strip-unneeded "$out"/libSkiaSharp.
 if ls "$out"/libtorch*.so >/dev/null 2>&1; then
     echo "error: the bundle contains libtorch (DistrAttentionGpuBundle not honoured)" >&2; exit 1
 fi
-# The embedded data set travels with the repository anyway: gpu-suite.sh points VIT_SAMPLE_DATA at it, so the
-# bundle stays small enough to travel with the working tree (64 MiB in all).
+# The embedded data set travels with the repository anyway: gpu-suite.sh points VIT_SAMPLE_DATA at it. It is
+# also packed as one archive (5 MB instead of 11,000 small files), so that a transfer that counts files can
+# leave the tree's copy behind: gpu-suite.sh unpacks the archive when the folder is missing.
 rm -rf "$out/data"
+tar czf "$out/sample-data.tgz" -C "$root/samples/ImageClassification" data
 bytes=$(find "$out" -type f -printf '%s\n' | awk '{s += $1} END {print s}')
 size=$(awk -v b="$bytes" 'BEGIN {printf "%.1f", b / 1048576}')
 echo "GPU bundle: $out (${size} MiB): $(cd "$out" && ls | tr '\n' ' ')"
-[ "$bytes" -lt $((56 * 1048576)) ] || { echo "error: bundle is ${size} MiB, over the 56 MiB limit" >&2; exit 1; }
+[ "$bytes" -lt $((61 * 1048576)) ] || { echo "error: bundle is ${size} MiB, over the 61 MiB limit" >&2; exit 1; }

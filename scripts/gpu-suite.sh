@@ -30,6 +30,12 @@ DISTRATTENTION_LIBTORCH=$(python3 -c "import os, torch; print(os.path.join(os.pa
 export DISTRATTENTION_LIBTORCH
 export DISTRATTENTION_CACHE=${DISTRATTENTION_CACHE:-$OUT/.cache}
 export VIT_SAMPLE_DATA=${VIT_SAMPLE_DATA:-$ROOT/samples/ImageClassification/data/fashion-mnist-subset}
+if [ ! -d "$VIT_SAMPLE_DATA" ] && [ -f "$ROOT/.gpu-bundle/sample-data.tgz" ]; then
+  # The tree travelled without the data set (see gpu-bundle.sh): use the bundle's archive.
+  unpacked=${TMPDIR:-/tmp}/distrattention-sample-data
+  mkdir -p "$unpacked" && tar xzf "$ROOT/.gpu-bundle/sample-data.tgz" -C "$unpacked"
+  export VIT_SAMPLE_DATA=$unpacked/data/fashion-mnist-subset
+fi
 
 # 3. C# GPU suite.
 t0=$(date +%s)

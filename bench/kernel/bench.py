@@ -187,14 +187,15 @@ def write_outputs(args, rows, tune_rows, lsh_rows):
                  "portable mma.sync kernel. portable ms = the same call with DA_DISABLE_SM90=1; K-hat ms = the "
                  "portable kernel in K-hat mode (DA_EXPAND_Q=0); v0/v1/v2 ms = the sm_90a kernel variants forced "
                  "with DA_SM90_VARIANT (0: 2 consumer warpgroups, ping-pong; 1: 3 warpgroups; 2: 3 warpgroups, "
-                 "ping-pong; all with intra-warpgroup overlap); nan: not measured / not applicable.\n")
-        L.append("| dtype | B·H·N·d | G | l | kernel ms | TFLOP/s | FA2 ms | cuDNN ms | ×FA2 | ×cuDNN | portable ms | K-hat ms | v0 ms | v1 ms | v2 ms | err (randn) | err (uniform) |")
-        L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+                 "ping-pong; 5 / 6: variant 2 with 3 / 2 K/V stages instead of 4; all with intra-warpgroup overlap); "
+                 "nan: not measured / not applicable.\n")
+        L.append("| dtype | B·H·N·d | G | l | kernel ms | TFLOP/s | FA2 ms | cuDNN ms | ×FA2 | ×cuDNN | portable ms | K-hat ms | v0 ms | v1 ms | v2 ms | v5 ms | v6 ms | err (randn) | err (uniform) |")
+        L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in rows:
             L.append(f"| {r['dtype']} | {r['B']}·{r['H']}·{r['N']}·{r['d']} | {r['G']} | {r['l']} | {r['ms']:.3f} | "
                      f"{r['tflops']:.0f} | {r['fa2_ms']:.3f} | {r['cudnn_ms']:.3f} | {r['speedup_fa2']:.2f} | "
                      f"{r['speedup_cudnn']:.2f} | {r.get('portable_ms', float('nan')):.3f} | {r.get('khat_ms', float('nan')):.3f} | "
-                     + " | ".join(f"{r.get(f'v{x}_ms', float('nan')):.3f}" for x in (0, 1, 2))
+                     + " | ".join(f"{r.get(f'v{x}_ms', float('nan')):.3f}" for x in (0, 1, 2, 5, 6))
                      + f" | {r['err']:.3f} | {r['err_unif']:.4f} |")
     if tune_rows:
         L.append("\n## Block-size tuning (fp16, B4·H16·N4096, non-causal)\n")

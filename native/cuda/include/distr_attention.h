@@ -12,6 +12,8 @@
  *    the other three have the strides given (in ELEMENTS, not bytes). Every pointer must be
  *    16-byte aligned and every stride a multiple of 8 elements (16 bytes).
  *  - lse (optional) is float32 [B,H,Nq], contiguous: natural-log log-sum-exp of each row of S.
+ *  - o must not overlap k or v: on sm_90a the hashing pre-pass writes Q~ into o
+ *    before the attention kernel reads it back and overwrites it with the output.
  *  - r is float32 [block_l, 16], row-major, device memory (the LSH projection matrix R).
  *  - Causal: query row i sees key j iff j <= i + Nk - Nq. A row that sees no key at all
  *    (possible when Nq > Nk) gets O = 0 and lse = -inf (never NaN).

@@ -16,6 +16,7 @@
 #include "lsh.cuh"
 #include "smem_access.cuh"
 #include "softmax.cuh"
+#include "tile_mma.cuh"
 #include "utils.cuh"
 
 namespace da {
@@ -63,22 +64,7 @@ __device__ __forceinline__ void project_q(uint32_t (&qf)[Tr::kMT][NOUT / 16][4],
 #pragma unroll
     for (int mt = 0; mt < Tr::kMT; ++mt) {
         float acc[NOUT / 8][4];
-#pragma unroll
-        for (int i = 0; i < NOUT / 8; ++i)
-#pragma unroll
-            for (int e = 0; e < 4; ++e) acc[i][e] = 0.f;
-#pragma unroll
-        for (int ks = 0; ks < Tr::kHeadDim / 16; ++ks) {
-            uint32_t aq[4];
-            ldsm_x4(aq[0], aq[1], aq[2], aq[3], addr_a<SD>(sQ, warp_row0 + mt * 16, ks * 16, lane));
-#pragma unroll
-            for (int np = 0; np < NOUT / 16; ++np) {
-                uint32_t b0, b1, b2, b3;
-                ldsm_x4(b0, b1, b2, b3, addr_b<SD>(sB, np * 16, ks * 16, lane));
-                E::mma(acc[2 * np], aq, b0, b1);
-                E::mma(acc[2 * np + 1], aq, b2, b3);
-            }
-        }
+        mma_strip_bt<Tr::kHeadDim, NOUT, SD, Tr::kBF16>(acc, sQ, sB, warp_row0 + mt * 16, lane);
 #pragma unroll
         for (int ks = 0; ks < NOUT / 16; ++ks) {
             qf[mt][ks][0] = E::pack(acc[2 * ks][0], acc[2 * ks][1]);

@@ -12,6 +12,7 @@
 #include "lsh.cuh"
 #include "smem_access.cuh"
 #include "smem_attr.cuh"
+#include "tile_mma.cuh"
 #include "utils.cuh"
 
 namespace da {
@@ -100,22 +101,7 @@ __global__ void __launch_bounds__(Tr::kNThreads) qtilde_kernel(const QtildeArgs 
     const int lane = tid & 31;
     for (int rg = warp; rg * 16 < rows16; rg += NT / 32) {  // each warp owns its 16-row groups
         float acc[D / 8][4];
-#pragma unroll
-        for (int i = 0; i < D / 8; ++i)
-#pragma unroll
-            for (int e = 0; e < 4; ++e) acc[i][e] = 0.f;
-#pragma unroll
-        for (int ks = 0; ks < D / 16; ++ks) {
-            uint32_t aq[4];
-            ldsm_x4(aq[0], aq[1], aq[2], aq[3], addr_a<SD>(sQ, rg * 16, ks * 16, lane));
-#pragma unroll
-            for (int np = 0; np < D / 16; ++np) {
-                uint32_t b0, b1, b2, b3;
-                ldsm_x4(b0, b1, b2, b3, addr_b<SD>(sW, np * 16, ks * 16, lane));
-                E::mma(acc[2 * np], aq, b0, b1);
-                E::mma(acc[2 * np + 1], aq, b2, b3);
-            }
-        }
+        mma_strip_bt<D, D, SD, Tr::kBF16>(acc, sQ, sW, rg * 16, lane);
         // Q~ replaces this warp's own rows of Q (no other warp reads them).
         __syncwarp();
         asm volatile("" ::: "memory");

@@ -21,6 +21,7 @@ namespace sm90 {
 //   1: 3 consumer warpgroups (192-row tile), intra-warpgroup overlap
 //   2: 3 consumer warpgroups, ping-pong, intra-warpgroup overlap
 //   3: 3 consumer warpgroups, no overlap (S -> softmax -> PV)
+//   5, 6: variant 2 with 3 or 2 K/V stages instead of 4 (tuning)
 inline int default_variant(const FwdArgs& a) { return a.nk >= 2048 ? 2 : 0; }
 
 template <typename Tr>
@@ -74,6 +75,8 @@ cudaError_t launch_sm90_d(const FwdArgs& a, const KernelConfig& c, cudaStream_t 
         case 1: return launch_attention<Sm90Traits<D, 3, false, true, BF16>>(p, q, qbs, qhs, qrs, stream);
         case 2: return launch_attention<Sm90Traits<D, 3, true, true, BF16>>(p, q, qbs, qhs, qrs, stream);
         case 3: return launch_attention<Sm90Traits<D, 3, false, false, BF16>>(p, q, qbs, qhs, qrs, stream);
+        case 5: return launch_attention<Sm90Traits<D, 3, true, true, BF16, 3>>(p, q, qbs, qhs, qrs, stream);
+        case 6: return launch_attention<Sm90Traits<D, 3, true, true, BF16, 2>>(p, q, qbs, qhs, qrs, stream);
         default: return launch_attention<Sm90Traits<D, 2, true, true, BF16>>(p, q, qbs, qhs, qrs, stream);
     }
 }

@@ -19,7 +19,7 @@
 namespace da {
 namespace sm90 {
 
-template <int kHeadDim_, int kNWG_, bool kPingPong_, bool kOverlap_, bool kBF16_>
+template <int kHeadDim_, int kNWG_, bool kPingPong_, bool kOverlap_, bool kBF16_, int kStages_ = 4>
 struct Sm90Traits {
     static constexpr int kHeadDim = kHeadDim_;
     static constexpr int kNWG = kNWG_;
@@ -29,7 +29,7 @@ struct Sm90Traits {
     static constexpr int kWgRows = 64;
     static constexpr int kBlockM = kWgRows * kNWG;  // query rows per CTA
     static constexpr int kBlockN = 128;             // key tile
-    static constexpr int kStages = 4;
+    static constexpr int kStages = kStages_;  // K/V pipeline depth (4 measured best, kernel-h200-tuning.md)
     static constexpr int kConsumerThreads = 128 * kNWG;
     static constexpr int kNThreads = 128 + kConsumerThreads;
     // setmaxnreg: the CTA starts with 65536 / kNThreads registers per thread (1 CTA/SM); what the
