@@ -43,6 +43,15 @@ TEST(Abi, HostPointersNeverCrash) {
     EXPECT_STRNE(da_last_error(), "");
 }
 
+TEST(Abi, LastKernelStaysEmptyWithoutASuccessfulLaunch) {
+    // Only a successful launch names a kernel ("sm90" / "portable"); failed calls leave it alone.
+    if (da_built_with_cuda()) GTEST_SKIP() << "a CUDA build may have launched on this thread";
+    da_fwd_params p;
+    da_fwd_params_init(&p);
+    EXPECT_EQ(da_forward(&p, nullptr), DA_ERR_NULL_ARGUMENT);
+    EXPECT_STREQ(da_last_kernel(), "");
+}
+
 TEST(Abi, ReferencePermutationExported) {
     float q[2 * 32], r[2 * 16];
     for (int i = 0; i < 64; ++i) q[i] = static_cast<float>((i * 37) % 11) - 5.f;
