@@ -23,6 +23,7 @@ def run(B, H, Nq, Nk, d, G, l, dtype, causal=False, layout_bnhd=False):
     R = da.make_r(l)
     outs = {}
     for name, env in (("default", {}), ("portable", {"DA_DISABLE_SM90": "1"})):
+        saved = {key: os.environ.get(key) for key in env}
         os.environ.update(env)
         try:
             o = torch.full_like(q, float("nan"))
@@ -32,8 +33,11 @@ def run(B, H, Nq, Nk, d, G, l, dtype, causal=False, layout_bnhd=False):
             served = da.last_kernel()
             torch.cuda.synchronize()
         finally:
-            for key in env:
-                del os.environ[key]
+            for key, value in saved.items():
+                if value is None:
+                    del os.environ[key]
+                else:
+                    os.environ[key] = value
         outs[name] = (o, lse, served)
     o, lse, served = outs["default"]
     op, lsep, _ = outs["portable"]

@@ -17,21 +17,17 @@ namespace da {
 namespace sm90 {
 
 // Kernel variants (DA_SM90_VARIANT selects one for benchmarks; default_variant: measured fastest per shape):
-//   0: 2 consumer warpgroups (128-row tile), ping-pong, intra-warpgroup overlap
-//   1: 3 consumer warpgroups (192-row tile), intra-warpgroup overlap
-//   2: 3 consumer warpgroups, ping-pong, intra-warpgroup overlap
-//   3: 3 consumer warpgroups, no overlap (S -> softmax -> PV)
+//   0: 2 consumer warpgroups (128-row tile), ping-pong
+//   1: 3 consumer warpgroups (192-row tile)
+//   2: 3 consumer warpgroups, ping-pong
 //   5, 6: variant 2 with 3 or 2 K/V stages instead of 4 (tuning)
+// (All with intra-warpgroup overlap; a variant without it, measured slower, was removed.)
 inline int default_variant(const FwdArgs& a) { return a.nk >= 2048 ? 2 : 0; }
 
+// Launches the attention kernel; p holds the three tensor maps.
 template <typename Tr>
-cudaError_t launch_attention(Sm90Params& p, const void* q, int64_t q_bs, int64_t q_hs, int64_t q_rs,
-                             cudaStream_t stream) {
+cudaError_t launch_attention(Sm90Params& p, cudaStream_t stream) {
     const FwdArgs& a = p.args;
-    if (!make_tensor_map(&p.tmap_q, q, Tr::kHeadDim, Tr::kBF16, a.nq, a.heads, a.batch, q_rs, q_hs, q_bs,
-                         Tr::kBlockM))
-        return cudaErrorNotSupported;
-    auto kern = &fwd_kernel_sm90<Tr>;
     cudaError_t e = ensure_smem_limit<&fwd_kernel_sm90<Tr>>(Tr::kSmemBytes);
     if (e != cudaSuccess) return e;
     int device = 0, sms = 0;
@@ -42,20 +38,22 @@ cudaError_t launch_attention(Sm90Params& p, const void* q, int64_t q_bs, int64_t
     if (tiles > 0x7fffffff) return cudaErrorNotSupported;
     p.n_query_tiles = static_cast<int>(tiles);
     const unsigned grid = static_cast<unsigned>(tiles < sms ? tiles : sms);
-    kern<<<grid, Tr::kNThreads, Tr::kSmemBytes, stream>>>(p);
+    fwd_kernel_sm90<Tr><<<grid, Tr::kNThreads, Tr::kSmemBytes, stream>>>(p);
     return cudaGetLastError();
 }
 
-template <int D, bool BF16>
-cudaError_t launch_sm90_d(const FwdArgs& a, const KernelConfig& c, cudaStream_t stream) {
-    if (c.block_m != 64 && c.block_m != 128) return cudaErrorInvalidValue;
-    Sm90Params p;
-    p.args = a;
+// The Q map for Tr's query tile, the pre-pass (G > 1 or perm_out), then the kernel. For G > 1 the
+// kernel's Q input is Q~, which the pre-pass writes into O; its map is encoded (so O's strides are
+// known to work with TMA) before anything is written.
+template <typename Tr>
+cudaError_t launch_variant(Sm90Params& p, int block_l, cudaStream_t stream) {
+    const FwdArgs& a = p.args;
     const bool hat = a.group > 1;
-    if (!make_tensor_map(&p.tmap_k, a.k, D, BF16, a.nk, a.heads, a.batch, a.k_rs, a.k_hs, a.k_bs, 128) ||
-        !make_tensor_map(&p.tmap_v, a.v, D, BF16, a.nk, a.heads, a.batch, a.v_rs, a.v_hs, a.v_bs, 128) ||
-        (hat && !make_tensor_map(&p.tmap_q, a.o, D, BF16, a.nq, a.heads, a.batch, a.o_rs, a.o_hs, a.o_bs, 128)))
-        return cudaErrorNotSupported;  // (checked before the pre-pass writes O; encoded again for the tile)
+    const bool ok = hat ? make_tensor_map(&p.tmap_q, a.o, Tr::kHeadDim, Tr::kBF16, a.nq, a.heads, a.batch, a.o_rs,
+                                          a.o_hs, a.o_bs, Tr::kBlockM)
+                        : make_tensor_map(&p.tmap_q, a.q, Tr::kHeadDim, Tr::kBF16, a.nq, a.heads, a.batch, a.q_rs,
+                                          a.q_hs, a.q_bs, Tr::kBlockM);
+    if (!ok) return cudaErrorNotSupported;
     if (hat || a.perm_out != nullptr) {
         QtildeArgs qa;
         qa.a = a;
@@ -63,21 +61,29 @@ cudaError_t launch_sm90_d(const FwdArgs& a, const KernelConfig& c, cudaStream_t 
         qa.dst_bs = a.o_bs;
         qa.dst_hs = a.o_hs;
         qa.dst_rs = a.o_rs;
-        qa.block_l = c.block_m;
-        cudaError_t e = launch_qtilde<D, BF16>(qa, stream);
+        qa.block_l = block_l;
+        const cudaError_t e = launch_qtilde<Tr::kHeadDim, Tr::kBF16>(qa, stream);
         if (e != cudaSuccess) return e;
     }
-    const void* q = hat ? a.o : a.q;
-    const int64_t qbs = hat ? a.o_bs : a.q_bs, qhs = hat ? a.o_hs : a.q_hs, qrs = hat ? a.o_rs : a.q_rs;
+    return launch_attention<Tr>(p, stream);
+}
+
+template <int D, bool BF16>
+cudaError_t launch_sm90_d(const FwdArgs& a, const KernelConfig& c, cudaStream_t stream) {
+    if (c.block_m != 64 && c.block_m != 128) return cudaErrorInvalidValue;
+    Sm90Params p;
+    p.args = a;
+    if (!make_tensor_map(&p.tmap_k, a.k, D, BF16, a.nk, a.heads, a.batch, a.k_rs, a.k_hs, a.k_bs, 128) ||
+        !make_tensor_map(&p.tmap_v, a.v, D, BF16, a.nk, a.heads, a.batch, a.v_rs, a.v_hs, a.v_bs, 128))
+        return cudaErrorNotSupported;
     int variant = default_variant(a);
     if (const char* v = std::getenv("DA_SM90_VARIANT")) variant = std::atoi(v);
     switch (variant) {
-        case 1: return launch_attention<Sm90Traits<D, 3, false, true, BF16>>(p, q, qbs, qhs, qrs, stream);
-        case 2: return launch_attention<Sm90Traits<D, 3, true, true, BF16>>(p, q, qbs, qhs, qrs, stream);
-        case 3: return launch_attention<Sm90Traits<D, 3, false, false, BF16>>(p, q, qbs, qhs, qrs, stream);
-        case 5: return launch_attention<Sm90Traits<D, 3, true, true, BF16, 3>>(p, q, qbs, qhs, qrs, stream);
-        case 6: return launch_attention<Sm90Traits<D, 3, true, true, BF16, 2>>(p, q, qbs, qhs, qrs, stream);
-        default: return launch_attention<Sm90Traits<D, 2, true, true, BF16>>(p, q, qbs, qhs, qrs, stream);
+        case 1: return launch_variant<Sm90Traits<D, 3, false, BF16>>(p, c.block_m, stream);
+        case 2: return launch_variant<Sm90Traits<D, 3, true, BF16>>(p, c.block_m, stream);
+        case 5: return launch_variant<Sm90Traits<D, 3, true, BF16, 3>>(p, c.block_m, stream);
+        case 6: return launch_variant<Sm90Traits<D, 3, true, BF16, 2>>(p, c.block_m, stream);
+        default: return launch_variant<Sm90Traits<D, 2, true, BF16>>(p, c.block_m, stream);
     }
 }
 

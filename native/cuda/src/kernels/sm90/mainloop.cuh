@@ -2,9 +2,9 @@
 //
 // Per key tile j (stage s): S(j) = Q K(j)^T (wgmma m64 n128 k16 x d/16, A = this warpgroup's rows of
 // the Q tile, B = K, both K-major with 128B/64B swizzle) and O += P(j-1) V(j-1) (wgmma m64 n=d k16 x 8,
-// A = P from registers, B = V, MN-major). Tr::kOverlap: both are issued back to back and the softmax
-// of S(j) runs while PV(j-1) is on the tensor cores; Tr::kPingPong: the consumer warpgroups take turns
-// issuing their GEMMs (named barriers 4.., round robin).
+// A = P from registers, B = V, MN-major) are issued back to back and the softmax of S(j) runs while
+// PV(j-1) is on the tensor cores (FA3's intra-warpgroup overlap); Tr::kPingPong: the consumer
+// warpgroups take turns issuing their GEMMs (named barriers 4.., round robin).
 // Online softmax in fp32 with exp2 (scale folded into log2 e); masked keys (>= Nk, causal) are -inf.
 // Epilogue: O /= rowsum, lse = scale*max + ln(sum), stores of rows < Nq.
 #pragma once
@@ -55,8 +55,7 @@ __device__ __forceinline__ void consumer_tile(uint32_t smem, uint32_t q_tile, in
     constexpr int BN = Tr::kBlockN;
     constexpr int S = Tr::kStages;
     constexpr int SW = Tile::kSwizzle;
-    constexpr int NWG = Tr::kNWG;
-    const int wg = ctid >> 7;      // consumer warpgroup 0 .. NWG-1
+    const int wg = ctid >> 7;      // consumer warpgroup 0 .. kNWG-1
     const int warp = ctid >> 5;    // warp over all consumer warpgroups
     const int lane = ctid & 31;
     const int row0 = warp * 16;    // first row of this warp in the query tile
@@ -150,45 +149,8 @@ __device__ __forceinline__ void consumer_tile(uint32_t smem, uint32_t q_tile, in
             pa[kk][3] = E::pack(sacc[2 * kk + 1][2], sacc[2 * kk + 1][3]);
         }
     };
-    (void)NWG;
     const uint32_t empty_q = bars + Tr::bar_empty_q(qb);
-    if constexpr (!Tr::kOverlap) {
-        // S(j) -> softmax -> O += P(j) V(j), one after the other; other warpgroups fill the gaps.
-#pragma unroll 1
-        for (int j = 0; j < n_tiles; ++j) {
-            const int s = (it0 + j) % S;
-            const uint32_t ph = ((it0 + j) / S) & 1;
-            mbar_wait(bars + Tr::bar_full_k(s), ph);
-            turn_wait<Tr>(wg);
-            wgmma_fence();
-            issue_s(s);
-            wgmma_commit();
-            turn_pass<Tr>(wg);
-            wgmma_wait<0>();
-            fence_acc(sacc);
-            mbar_arrive(bars + Tr::bar_empty_k(s));
-            if (j == n_tiles - 1) mbar_arrive(empty_q);
-            float alpha[2];
-            softmax_j(j, alpha);
-#pragma unroll
-            for (int nb = 0; nb < D / 8; ++nb) {
-                acc_o[nb][0] *= alpha[0];
-                acc_o[nb][1] *= alpha[0];
-                acc_o[nb][2] *= alpha[1];
-                acc_o[nb][3] *= alpha[1];
-            }
-            pack_p();
-            mbar_wait(bars + Tr::bar_full_v(s), ph);
-            wgmma_fence();
-            issue_pv(s);
-            wgmma_commit();
-            wgmma_wait<0>();
-            fence_acc(acc_o);
-            fence_regs_u2(pa);
-            mbar_arrive(bars + Tr::bar_empty_v(s));
-        }
-    }
-    if (Tr::kOverlap && n_tiles > 0) {
+    if (n_tiles > 0) {
         const int s = it0 % S;
         mbar_wait(bars + Tr::bar_full_k(s), (it0 / S) & 1);
         turn_wait<Tr>(wg);
@@ -205,7 +167,7 @@ __device__ __forceinline__ void consumer_tile(uint32_t smem, uint32_t q_tile, in
         pack_p();
     }
 #pragma unroll 1
-    for (int j = 1; Tr::kOverlap && j < n_tiles; ++j) {
+    for (int j = 1; j < n_tiles; ++j) {
         const int s = (it0 + j) % S;
         const int sp = (it0 + j - 1) % S;
         mbar_wait(bars + Tr::bar_full_k(s), ((it0 + j) / S) & 1);
@@ -236,7 +198,7 @@ __device__ __forceinline__ void consumer_tile(uint32_t smem, uint32_t q_tile, in
         }
         pack_p();
     }
-    if (Tr::kOverlap && n_tiles > 0) {
+    if (n_tiles > 0) {
         const int sp = (it0 + n_tiles - 1) % S;
         mbar_wait(bars + Tr::bar_full_v(sp), ((it0 + n_tiles - 1) / S) & 1);
         wgmma_fence();

@@ -6,8 +6,8 @@
 // (../qtilde_kernel.cuh).
 //   kPingPong: consumer warpgroups take turns issuing their GEMMs (named barriers), so one warpgroup's
 //              softmax overlaps another's tensor-core work;
-//   kOverlap:  inside a warpgroup, S(j) and O += P(j-1) V(j-1) are issued back to back and the softmax
-//              of S(j) runs while PV(j-1) is on the tensor cores (FA3's intra-warpgroup overlap).
+// Inside a warpgroup, S(j) and O += P(j-1) V(j-1) are issued back to back and the softmax of S(j) runs
+// while PV(j-1) is on the tensor cores (FA3's intra-warpgroup overlap).
 // Shared memory (offsets from a 1024-byte aligned base):
 //   Q tiles     2 x [64 kNWG][d]     TMA, swizzled: wgmma A operand of S = Q K^T (K-major); two, so
 //                                    that a persistent CTA loads its next tile's Q during this one
@@ -20,12 +20,11 @@
 namespace da {
 namespace sm90 {
 
-template <int kHeadDim_, int kNWG_, bool kPingPong_, bool kOverlap_, bool kBF16_, int kStages_ = 4>
+template <int kHeadDim_, int kNWG_, bool kPingPong_, bool kBF16_, int kStages_ = 4>
 struct Sm90Traits {
     static constexpr int kHeadDim = kHeadDim_;
     static constexpr int kNWG = kNWG_;
     static constexpr bool kPingPong = kPingPong_;
-    static constexpr bool kOverlap = kOverlap_;
     static constexpr bool kBF16 = kBF16_;
     static constexpr int kWgRows = 64;
     static constexpr int kBlockM = kWgRows * kNWG;  // query rows per CTA
