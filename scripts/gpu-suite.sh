@@ -30,7 +30,8 @@ DISTRATTENTION_LIBTORCH=$(python3 -c "import os, torch; print(os.path.join(os.pa
 export DISTRATTENTION_LIBTORCH
 export DISTRATTENTION_CACHE=${DISTRATTENTION_CACHE:-$OUT/.cache}
 export VIT_SAMPLE_DATA=${VIT_SAMPLE_DATA:-$ROOT/samples/ImageClassification/data/fashion-mnist-subset}
-if [ ! -d "$VIT_SAMPLE_DATA" ] && [ -f "$ROOT/.gpu-bundle/sample-data.tgz" ]; then
+# A transfer that leaves the images behind may still create their (empty) folders: look for an image.
+if [ -z "$(find "$VIT_SAMPLE_DATA" -name '*.png' -print -quit 2>/dev/null)" ] && [ -f "$ROOT/.gpu-bundle/sample-data.tgz" ]; then
   # The tree travelled without the data set (see gpu-bundle.sh): use the bundle's archive.
   unpacked=${TMPDIR:-/tmp}/distrattention-sample-data
   mkdir -p "$unpacked" && tar xzf "$ROOT/.gpu-bundle/sample-data.tgz" -C "$unpacked"
