@@ -56,11 +56,18 @@ public sealed class NativeDistrAttention : DistrAttentionModule
         bool training = is_grad_enabled() && (q.requires_grad || k.requires_grad || v.requires_grad);
         var output = training
             ? NativeDistrAttentionFunction.Apply(qn, kn, vn, Projection, Options)
-            : DistrAttentionNative.Forward(qn, kn, vn, Projection, Options);
+            : DistrAttentionNative.Forward(qn, kn, vn, Projection, Options, output: TokenMajorOutput(qn, vn));
         if (output.dtype != q.dtype)
             output = output.to(q.dtype); // mixed precision: back to the model's dtype (autograd casts the gradient)
         return output.MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// An uninitialised [B, H, Nq, dv] view of token-major [B, Nq, H, dv] memory (the layout scaled_dot_product_attention
+    /// returns): the ViT's head merge, transpose(1, 2).reshape, is then a view instead of a copy of the whole output.
+    /// </summary>
+    private static Tensor TokenMajorOutput(Tensor q, Tensor v) =>
+        empty([q.shape[0], q.shape[2], q.shape[1], v.shape[3]], q.dtype, q.device).transpose(1, 2);
 
     /// <summary>Casts to the kernel's dtype and copies when the layout does not meet the kernel's stride/alignment rules.</summary>
     private static Tensor Prepare(Tensor t, ScalarType dtype)

@@ -14,6 +14,37 @@
 
 namespace da {
 
+// Step 2: position of a 16-bit code in the reflected Gray sequence.
+__device__ __forceinline__ uint32_t inverse_gray16(uint32_t x) {
+    x ^= x >> 1;
+    x ^= x >> 2;
+    x ^= x >> 4;
+    x ^= x >> 8;
+    return x;
+}
+
+// Step 3 over all threads of the block, from the d distinct composite keys in sComp: column
+// c = tid / kP, kP consecutive lanes count interleaved slices (c2 = i*kP + part: adjacent words, no
+// bank conflict) and add their counts by shuffles. Writes sPerm (sigma_b) and sRank.
+template <typename Tr>
+__device__ __forceinline__ void lsh_rank_sort(const uint32_t* sComp, int32_t* sPerm, int32_t* sRank) {
+    constexpr int D = Tr::kHeadDim;
+    constexpr int kP = Tr::kNThreads / D;
+    static_assert(kP >= 1 && kP * D == Tr::kNThreads && kP <= 32 && (kP & (kP - 1)) == 0, "rank split");
+    const int c = threadIdx.x / kP;
+    const int part = threadIdx.x - c * kP;
+    const uint32_t mine = sComp[c];
+    int rank = 0;
+#pragma unroll 8
+    for (int i = 0; i < D / kP; ++i) rank += (sComp[i * kP + part] < mine) ? 1 : 0;
+#pragma unroll
+    for (int o = 1; o < kP; o *= 2) rank += __shfl_xor_sync(0xffffffffu, rank, o);
+    if (part == 0) {
+        sPerm[rank] = c;
+        sRank[c] = rank;
+    }
+}
+
 template <typename Tr>
 __device__ __forceinline__ void lsh_permutation(const typename Elem<Tr::kBF16>::T* sQ, const float* sR,
                                                 uint32_t* sComp, int32_t* sPerm, int32_t* sRank,
@@ -60,33 +91,12 @@ __device__ __forceinline__ void lsh_permutation(const typename Elem<Tr::kBF16>::
     for (int k = 0; k < kCPT; ++k) {
         const uint32_t ballot = __ballot_sync(0xffffffffu, p[k] > 0.f);
         if (j == 0) {
-            uint32_t x = (lane < 16) ? (ballot & 0xffffu) : (ballot >> 16);
-            x ^= x >> 1;
-            x ^= x >> 2;
-            x ^= x >> 4;
-            x ^= x >> 8;
+            const uint32_t x = inverse_gray16((lane < 16) ? (ballot & 0xffffu) : (ballot >> 16));
             sComp[c0 + k] = (x << 8) | static_cast<uint32_t>(c0 + k);
         }
     }
     __syncthreads();
-    // Rank sort over all threads: column c = tid / kP, kP consecutive lanes count interleaved slices
-    // (c2 = i*kP + part: adjacent words, no bank conflict) and add their counts by shuffles.
-    constexpr int kP = Tr::kNThreads / D;
-    static_assert(kP >= 1 && kP * D == Tr::kNThreads && kP <= 32 && (kP & (kP - 1)) == 0, "rank split");
-    {
-        const int c = tid / kP;
-        const int part = tid - c * kP;
-        const uint32_t mine = sComp[c];
-        int rank = 0;
-#pragma unroll 8
-        for (int i = 0; i < D / kP; ++i) rank += (sComp[i * kP + part] < mine) ? 1 : 0;
-#pragma unroll
-        for (int o = 1; o < kP; o *= 2) rank += __shfl_xor_sync(0xffffffffu, rank, o);
-        if (part == 0) {
-            sPerm[rank] = c;
-            sRank[c] = rank;
-        }
-    }
+    lsh_rank_sort<Tr>(sComp, sPerm, sRank);
 }
 
 // Needs sRank (position of each column in sigma_b). Writes Mq and Mk ([kDg][kStrideD]).

@@ -1,6 +1,6 @@
 // qtilde_kernel.cuh — the hashing pre-pass of the sm_90a path: one CTA per (LSH block, head, batch)
-// computes sigma_b (DESIGN.md §3 steps 1-3, bit-exact with da_reference_permutation: the portable
-// kernel's lsh_permutation), writes it to
+// computes sigma_b (DESIGN.md §3 steps 1-3, bit-exact with da_reference_permutation; projections
+// on tensor cores, lsh_tc.cuh), writes it to
 // perm_out when asked, and for G > 1 writes
 //   Q~ = Q W^T,  Q~[i,c] = Q-hat[i, group(c)]   (W: build_expand_matrix; fp32 sums, one rounding)
 // to `dst` (the output buffer O, which the attention kernel reads back before it overwrites the same
@@ -10,6 +10,7 @@
 #pragma once
 #include "../common/fwd_args.h"
 #include "lsh.cuh"
+#include "lsh_tc.cuh"
 #include "smem_access.cuh"
 #include "smem_attr.cuh"
 #include "tile_mma.cuh"
@@ -21,13 +22,15 @@ template <int kHeadDim_, bool kBF16_>
 struct QtildeTraits {
     static constexpr int kHeadDim = kHeadDim_;
     static constexpr bool kBF16 = kBF16_;
-    static constexpr int kNThreads = kHeadDim * 4;  // lsh_permutation: 4 fma chains per thread
+    static constexpr int kNThreads = kHeadDim * 4;  // one warp per 8 columns (lsh_tc_keys)
     static constexpr int kStrideD = kHeadDim + 8;   // padded rows: conflict-free ldmatrix
     static constexpr int kMaxRows = 128;
     static constexpr int kOffQ = 0;
     static constexpr int kOffW = kOffQ + kMaxRows * kStrideD * 2;
-    static constexpr int kOffR = kOffW + kHeadDim * kStrideD * 2;
-    static constexpr int kOffComp = kOffR + kMaxRows * 16 * 4;
+    // W (expansion matrix) reuses the space of the split R^T, which the hash no longer needs
+    static constexpr int kWBytes = kHeadDim * kStrideD * 2;
+    static constexpr int kRtBytes = LshTcLayout<kBF16, kMaxRows>::kBytes;
+    static constexpr int kOffComp = kOffW + (kWBytes > kRtBytes ? kWBytes : kRtBytes);
     static constexpr int kOffPerm = kOffComp + kHeadDim * 4;
     static constexpr int kOffRank = kOffPerm + kHeadDim * 4;
     static constexpr int kSmemBytes = kOffRank + kHeadDim * 4;
@@ -51,7 +54,6 @@ __global__ void __launch_bounds__(Tr::kNThreads) qtilde_kernel(const QtildeArgs 
     extern __shared__ __align__(128) unsigned char smem[];
     T* sQ = reinterpret_cast<T*>(smem + Tr::kOffQ);
     T* sW = reinterpret_cast<T*>(smem + Tr::kOffW);
-    float* sR = reinterpret_cast<float*>(smem + Tr::kOffR);
     uint32_t* sComp = reinterpret_cast<uint32_t*>(smem + Tr::kOffComp);
     int32_t* sPerm = reinterpret_cast<int32_t*>(smem + Tr::kOffPerm);
     int32_t* sRank = reinterpret_cast<int32_t*>(smem + Tr::kOffRank);
@@ -63,7 +65,8 @@ __global__ void __launch_bounds__(Tr::kNThreads) qtilde_kernel(const QtildeArgs 
     const int l = p.block_l;
     const int r0 = blk * l;
     const int rows = min(l, a.nq - r0);
-    const int rows16 = (rows + 15) & ~15;  // the MMA reads whole 16-row groups: the rest is zero
+    const int rows16 = (rows + 15) & ~15;  // the Q~ MMA reads whole 16-row groups,
+    const int rows32 = (rows + 31) & ~31;  // the hash whole 32-row groups: the rest is zero
 
     const T* gQ = static_cast<const T*>(a.q) + b * a.q_bs + h * a.q_hs + static_cast<int64_t>(r0) * a.q_rs;
     // All of this thread's 16-byte loads first (one memory latency), then the shared-memory copy.
@@ -77,18 +80,24 @@ __global__ void __launch_bounds__(Tr::kNThreads) qtilde_kernel(const QtildeArgs 
         v[k] = make_uint4(0u, 0u, 0u, 0u);
         if (r < rows) v[k] = *reinterpret_cast<const uint4*>(gQ + static_cast<int64_t>(r) * a.q_rs + (id - r * CPR) * 8);
     }
+    // R is split into shared memory while the Q loads are in flight (both latencies at once).
+    if (a.no_lsh) {
+        for (int c = tid; c < D; c += NT) sComp[c] = static_cast<uint32_t>(c);  // identity (debug flag)
+    } else {
+        lsh_tc_stage_r<Tr>(sW, a.r, l);
+    }
 #pragma unroll
     for (int k = 0; k < kLoads; ++k) {
         const int id = tid + k * NT;
         const int r = id / CPR;
         const int ch = id - r * CPR;
-        if (r >= rows16) continue;
+        if (r >= rows32) continue;
         *reinterpret_cast<uint4*>(sQ + r * SD + ch * 8) = v[k];
     }
-    if (!a.no_lsh)
-        for (int i = tid; i < l * 16; i += NT) sR[i] = a.r[i];
     __syncthreads();
-    lsh_permutation<Tr>(sQ, sR, sComp, sPerm, sRank, a.no_lsh != 0, rows);
+    if (!a.no_lsh) lsh_tc_keys<Tr>(sQ, sW, a.r, sComp, rows, rows32);
+    __syncthreads();
+    lsh_rank_sort<Tr>(sComp, sPerm, sRank);
     __syncthreads();
     if (a.perm_out != nullptr)
         for (int t = tid; t < D; t += NT)

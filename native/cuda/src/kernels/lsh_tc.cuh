@@ -1,0 +1,111 @@
+// lsh_tc.cuh — DESIGN.md §3 steps 1-2 on tensor cores, with the sign bits of the bit-exact fp32 hash.
+//
+// The projections P^T = R^T Q of a block (16 x d, contraction over the l rows) are one mma.sync
+// GEMM per warp (8 columns each): Q is exact in fp16/bf16, R is split into fp16 hi + lo (bf16: hi +
+// mid + lo) so that the parts sum to R within 2^-22 |R|, and |R_hi|^T |Q| is accumulated beside it as
+// the magnitude m = sum_i |q_i r_ij|. A projection whose tensor-core value is within kTieRel * m of 0
+// could have the other sign in the reference's order of fp32 fmas (rounding bound of a 128-term fma
+// chain: 128 * 2^-24 m = 7.6e-6 m), so exactly those (about 0.05% on random data) are recomputed by
+// their lane with the reference's fma chain (i = 0 .. rows-1). All other signs are certain, so the
+// bits equal da_reference_permutation's: bit-exact, without 16 * d * l serial fmas per block.
+#pragma once
+#include "lsh.cuh"
+#include "smem_access.cuh"
+#include "utils.cuh"
+
+namespace da {
+
+constexpr float kTieRel = 1e-4f;
+
+// R^T split into parts (fp16: 2, bf16: 3) and |hi|, each [16][kRowsPad] in shared memory, from
+// R [l][16] fp32 (global; the rare exact recomputations read it there). kRowsPad = rows + 8
+// (conflict-free ldmatrix).
+template <bool kBF16, int kMaxRows>
+struct LshTcLayout {
+    static constexpr int kParts = kBF16 ? 3 : 2;
+    static constexpr int kRowsPad = kMaxRows + 8;
+    static constexpr int kBytes = (kParts + 1) * 16 * kRowsPad * 2;
+};
+
+template <typename Tr>
+__device__ __forceinline__ void lsh_tc_stage_r(typename Elem<Tr::kBF16>::T* sRt, const float* r, int l) {
+    using T = typename Elem<Tr::kBF16>::T;
+    using L = LshTcLayout<Tr::kBF16, Tr::kMaxRows>;
+    for (int idx = threadIdx.x; idx < l * 16; idx += Tr::kNThreads) {
+        const int i = idx >> 4;
+        const int j = idx & 15;
+        const float x = r[idx];
+        float rest = x;
+        T hi = T(0.f);
+#pragma unroll
+        for (int p = 0; p < L::kParts; ++p) {
+            const T part = T(rest);  // round to nearest; the residual is exact in fp32
+            if (p == 0) hi = part;
+            rest -= static_cast<float>(part);
+            sRt[(p * 16 + j) * L::kRowsPad + i] = part;
+        }
+        sRt[(L::kParts * 16 + j) * L::kRowsPad + i] = T(fabsf(static_cast<float>(hi)));
+    }
+}
+
+// Composite keys (inverse Gray code of the 16 sign bits << 8 | c) of every column into sComp. sQ holds
+// the block's rows, zero from row `rows` up to rows32 (a multiple of 32); one warp per 8 columns.
+template <typename Tr>
+__device__ __forceinline__ void lsh_tc_keys(const typename Elem<Tr::kBF16>::T* sQ, const typename Elem<Tr::kBF16>::T* sRt,
+                                            const float* r, uint32_t* sComp, int rows, int rows32) {
+    using E = Elem<Tr::kBF16>;
+    using L = LshTcLayout<Tr::kBF16, Tr::kMaxRows>;
+    constexpr int SD = Tr::kStrideD;
+    static_assert(Tr::kNThreads == Tr::kHeadDim * 4, "one warp per 8 columns");
+    const int lane = threadIdx.x & 31;
+    const int c0 = (threadIdx.x >> 5) * 8;
+    float acc[4] = {0.f, 0.f, 0.f, 0.f};
+    float mag[4] = {0.f, 0.f, 0.f, 0.f};
+    for (int k0 = 0; k0 < rows32; k0 += 32) {
+        uint32_t b[4];  // B = Q[k0 .. k0+31][c0 .. c0+7]: b0,b1 of two k-steps
+        ldsm_x4_t(b[0], b[1], b[2], b[3], smem_u32(sQ + (k0 + lane) * SD + c0));
+#pragma unroll
+        for (int kk = 0; kk < 2; ++kk) {
+            const int k = k0 + 16 * kk;
+            uint32_t a[4];
+#pragma unroll
+            for (int p = 0; p < L::kParts; ++p) {
+                ldsm_x4(a[0], a[1], a[2], a[3], addr_a<L::kRowsPad>(sRt + p * 16 * L::kRowsPad, 0, k, lane));
+                E::mma(acc, a, b[2 * kk], b[2 * kk + 1]);
+            }
+            ldsm_x4(a[0], a[1], a[2], a[3], addr_a<L::kRowsPad>(sRt + L::kParts * 16 * L::kRowsPad, 0, k, lane));
+            E::mma(mag, a, b[2 * kk] & 0x7fff7fffu, b[2 * kk + 1] & 0x7fff7fffu);  // |q|: sign bits cleared
+        }
+    }
+    // acc[e]: projection j = lane/4 + 8*(e>>1) of column c0 + 2*(lane%4) + (e&1)
+#pragma unroll
+    for (int e = 0; e < 4; ++e) {
+        if (!(fabsf(acc[e]) > kTieRel * mag[e])) {  // near a sign tie (or a zero column): the reference's chain
+            const int c = c0 + 2 * (lane & 3) + (e & 1);
+            const int j = (lane >> 2) + 8 * (e >> 1);
+            float p = 0.f;
+            for (int i = 0; i < rows; ++i) p = __fmaf_rn(E::to_float(sQ[i * SD + c]), r[i * 16 + j], p);  // R from L2: rare
+            acc[e] = p;
+        }
+    }
+    uint32_t ballot[4];
+#pragma unroll
+    for (int e = 0; e < 4; ++e) ballot[e] = __ballot_sync(0xffffffffu, acc[e] > 0.f);
+    if (lane < 8) {
+        // column c0 + lane: its bits j = 0..7 sit at ballot bits 4j + lane/2 of ballot[lane & 1], j = 8..15
+        // in ballot[2 + (lane & 1)]; gather every 4th bit.
+        auto gather = [](uint32_t x) {
+            x &= 0x11111111u;
+            x = (x | (x >> 3)) & 0x03030303u;
+            x = (x | (x >> 6)) & 0x000f000fu;
+            return (x | (x >> 12)) & 0xffu;
+        };
+        const int q = lane >> 1;
+        const uint32_t lo = gather((lane & 1 ? ballot[1] : ballot[0]) >> q);
+        const uint32_t hi = gather((lane & 1 ? ballot[3] : ballot[2]) >> q);
+        const int c = c0 + lane;
+        sComp[c] = (inverse_gray16(lo | (hi << 8)) << 8) | static_cast<uint32_t>(c);
+    }
+}
+
+}  // namespace da
