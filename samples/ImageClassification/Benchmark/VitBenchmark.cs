@@ -18,6 +18,7 @@ public static class VitBenchmark
     {
         var rows = new List<BenchmarkRow>();
         using var noGrad = no_grad();
+        WarmUpDevice(s.Device);
         foreach (string name in s.Models)
             foreach (int size in s.ImageSizes)
             {
@@ -32,6 +33,24 @@ public static class VitBenchmark
                 }
             }
         return rows;
+    }
+
+    /// <summary>
+    /// Keeps the GPU busy for a second before the first timing, so that it has left its idle clocks: without this the
+    /// first row (tiny, 224 px, Exact) came out at half its speed in a later run (bench/results/vit-h200.md).
+    /// </summary>
+    private static void WarmUpDevice(Device device)
+    {
+        if (device.type != DeviceType.CUDA) return;
+        using var scope = NewDisposeScope();
+        var a = randn([4096, 4096], ScalarType.Float16, device);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.ElapsedMilliseconds < 1000)
+        {
+            using var inner = NewDisposeScope();
+            for (int i = 0; i < 20; i++) a.matmul(a);
+            cuda.synchronize();
+        }
     }
 
     private static VitConfig Config(string name, int size) => name switch
