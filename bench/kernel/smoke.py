@@ -12,7 +12,9 @@ import torch.nn.functional as F
 import distr_attention as da
 
 
-def run(B, H, Nq, Nk, d, G, l, dtype, causal=False, layout_bnhd=False):
+def run(B, H, Nq, Nk, d, G, l, dtype, causal=False, layout_bnhd=False, boost=None):
+    """boost = (k0, k1, factor): keys k0..k1-1 scaled, so that a row's max jumps between key tiles (the lazy
+    rescaling's paths: factor 6 rescales O, 60 grows past 2^126 and recomputes S)."""
     torch.manual_seed(B * 1000 + Nq + G)
     if layout_bnhd:
         q = torch.randn(B, Nq, H, d, device="cuda", dtype=dtype).transpose(1, 2)
@@ -20,6 +22,9 @@ def run(B, H, Nq, Nk, d, G, l, dtype, causal=False, layout_bnhd=False):
     else:
         q = torch.randn(B, H, Nq, d, device="cuda", dtype=dtype)
         k, v = (torch.randn(B, H, Nk, d, device="cuda", dtype=dtype) for _ in range(2))
+    if boost is not None:
+        k = k.clone()
+        k[:, :, boost[0]:boost[1]] *= boost[2]
     R = da.make_r(l)
     outs = {}
     for name, env in (("default", {}), ("portable", {"DA_DISABLE_SM90": "1"})):
@@ -44,7 +49,8 @@ def run(B, H, Nq, Nk, d, G, l, dtype, causal=False, layout_bnhd=False):
     nan = int(torch.isnan(o).sum()) + int(torch.isnan(lse).sum())
     e_port = ((o.float() - op.float()).norm() / op.float().norm()).item()
     e_lse = (lse - lsep).abs().max().item()
-    line = f"{str(dtype)[6:]} B{B}H{H} Nq{Nq} Nk{Nk} d{d} G{G} l{l} causal{int(causal)} bnhd{int(layout_bnhd)}: " \
+    line = f"{str(dtype)[6:]} B{B}H{H} Nq{Nq} Nk{Nk} d{d} G{G} l{l} causal{int(causal)} bnhd{int(layout_bnhd)}" \
+           f"{'' if boost is None else ' boost%s' % (boost,)}: " \
            f"served={served} nan={nan} vs_portable={e_port:.2e} lse_diff={e_lse:.2e}"
     if G == 1:
         ex = F.scaled_dot_product_attention(q, k, v, is_causal=False) if not causal else None
@@ -67,6 +73,9 @@ def main():
         ok &= run(1, 2, 300, 1, 32, 2, 64, dtype)
         ok &= run(2, 2, 130, 257, 32, 16, 128, dtype, layout_bnhd=True)
         ok &= run(2, 4, 1024, 1024, 64, 2, 128, dtype, layout_bnhd=True)
+        for boost in ((130, 260, 6.0), (130, 260, 60.0), (0, 128, 6.0), (520, 577, 60.0)):
+            ok &= run(2, 3, 577, 577, 64, 1, 128, dtype, boost=boost)
+            ok &= run(2, 3, 577, 577, 64, 2, 128, dtype, causal=boost[2] > 10, boost=boost)
     print("smoke:", "ok" if ok else "FAILED")
     return 0 if ok else 1
 

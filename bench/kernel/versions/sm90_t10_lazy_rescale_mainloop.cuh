@@ -1,0 +1,314 @@
+// SAVED EXPERIMENT t10 (not built): mainloop.cuh with FA4-style lazy rescaling (exponentials from the running
+// max, O rescaled only when a row max grows by more than 2^8; S recomputed past 2^126, decided per warpgroup
+// with bar.red.or — named_bar_any, which was in wgmma.cuh). Correct on the boosted-key smoke cases, but slower:
+// N=577 G=1 0.233 vs 0.218 ms, N=4096 0.604 vs 0.593 ms (bench/kernel/NOTES.md).
+// mainloop.cuh — consumer warpgroups of the sm_90a kernel (64 query rows each).
+//
+// Per key tile j (stage s): S(j) = Q K(j)^T (wgmma m64 n128 k16 x d/16, A = this warpgroup's rows of
+// the Q tile, B = K, both K-major with 128B/64B swizzle) and O += P(j-1) V(j-1) (wgmma m64 n=d k16 x 8,
+// A = P from registers, B = V, MN-major) are issued back to back and the softmax of S(j) runs while
+// PV(j-1) is on the tensor cores (FA3's intra-warpgroup overlap); Tr::kPingPong: the consumer
+// warpgroups take turns issuing their GEMMs (named barriers 4.., round robin).
+// Online softmax in fp32 with exp2 (scale folded into log2 e); masked keys (>= Nk, causal) are -inf.
+// From the second key tile on, the exponentials use the running max as it was (softmax_lazy): the tile's
+// max is found alongside them instead of before them, and O is rescaled only when a row's max grew by
+// more than kLazyLog2 (P then stays below 2^kLazyLog2, safe in fp16/bf16). Growth beyond 126 (P could
+// overflow fp32) recomputes S(j) and takes the classic path; the warpgroup decides that together.
+// Epilogue: O /= rowsum, lse = scale*max + ln(sum), stores of rows < Nq.
+#pragma once
+#include "../../common/fwd_args.h"
+#include "../softmax.cuh"
+#include "../utils.cuh"
+#include "traits.cuh"
+#include "wgmma.cuh"
+
+namespace da {
+namespace sm90 {
+
+constexpr int kBarTurn0 = 4;  // named barrier 4 + w: "consumer warpgroup w may issue" (0 is __syncthreads)
+constexpr int kBarVote0 = 8;  // named barrier 8 + w: consumer warpgroup w votes on recomputing S(j)
+constexpr float kLazyLog2 = 8.f;
+
+// Ping-pong turns: warpgroup w waits on barrier 4+w and then hands the turn to w+1 (256 threads: the
+// 128 waiting and the 128 handing over). Every warpgroup takes one turn per key tile, across query
+// tiles; warpgroup 0 goes first and takes back the last hand-over at the end (pingpong_begin/end).
+template <typename Tr>
+__device__ __forceinline__ void turn_wait(int wg) {
+    if constexpr (Tr::kPingPong) named_bar_sync(kBarTurn0 + wg, 256);
+}
+template <typename Tr>
+__device__ __forceinline__ void turn_pass(int wg) {
+    if constexpr (Tr::kPingPong) named_bar_arrive(kBarTurn0 + (wg + 1) % Tr::kNWG, 256);
+}
+template <typename Tr>
+__device__ __forceinline__ void pingpong_begin(int wg) {
+    if constexpr (Tr::kPingPong) {
+        if (wg == Tr::kNWG - 1) named_bar_arrive(kBarTurn0, 256);
+    }
+}
+template <typename Tr>
+__device__ __forceinline__ void pingpong_end(int wg) {
+    if constexpr (Tr::kPingPong) {
+        if (wg == 0) named_bar_sync(kBarTurn0, 256);
+    }
+}
+
+// One query tile (rows m0.., this warpgroup's 64 of them) against n_tiles key tiles, which are the
+// it0-th .. of the stage ring; q_tile = shared address of the Q tile; releases it (emptyQ[qb]) once
+// the last S GEMM is done.
+template <typename Tr, typename T>
+__device__ __forceinline__ void consumer_tile(uint32_t smem, uint32_t q_tile, int qb, const FwdArgs& a, T* gO, int m0,
+                                              int n_tiles, int it0, int b, int h, int ctid) {
+    using E = Elem<Tr::kBF16>;
+    using Tile = typename Tr::Tile;
+    constexpr int D = Tr::kHeadDim;
+    constexpr int BN = Tr::kBlockN;
+    constexpr int S = Tr::kStages;
+    constexpr int SW = Tile::kSwizzle;
+    const int wg = ctid >> 7;      // consumer warpgroup 0 .. kNWG-1
+    const int warp = ctid >> 5;    // warp over all consumer warpgroups
+    const int lane = ctid & 31;
+    const int row0 = warp * 16;    // first row of this warp in the query tile
+    const uint32_t bars = smem + Tr::kOffBars;
+
+    float acc_o[D / 8][4];
+    float sacc[BN / 8][4];
+#pragma unroll
+    for (int i = 0; i < D / 8; ++i)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) acc_o[i][e] = 0.f;
+#pragma unroll
+    for (int i = 0; i < BN / 8; ++i)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) sacc[i][e] = 0.f;
+    float row_max[2] = {-INFINITY, -INFINITY};
+    float row_sum[2] = {0.f, 0.f};
+    const int row_g = m0 + row0 + (lane >> 2);
+    const int causal_off = a.nk - a.nq;
+
+    uint32_t pa[BN / 16][4];
+    // Descriptors are built once; a stage or k-step only moves the start-address field (bits 0-13,
+    // address >> 4), which never carries out since shared memory is below 256 KB. (Built per wgmma
+    // they were most of the uniform-datapath arithmetic, 17% of the instructions issued, t8 profile.)
+    const uint64_t desc_q = make_desc_sw<SW>(q_tile + wg * Tr::kWgRows * Tile::kRowBytes, 16, Tile::kAtomBytes);
+    const uint64_t desc_k = make_desc_sw<SW>(smem + Tr::kOffK, 16, Tile::kAtomBytes);
+    const uint64_t desc_v = make_desc_sw<SW>(smem + Tr::kOffV, BN * Tile::kRowBytes, Tile::kAtomBytes);
+    auto issue_s = [&](int s) {
+        const uint64_t dk = desc_k + static_cast<uint64_t>((s * Tr::kKBytes) >> 4);
+#pragma unroll
+        for (int ks = 0; ks < D / 16; ++ks)  // K-major: 16 columns = 32 bytes further along the swizzled rows
+            wgmma_ss_n128<Tr::kBF16>(sacc, desc_q + 2 * ks, dk + 2 * ks, ks > 0 ? 1 : 0);
+    };
+    auto issue_pv = [&](int s) {
+        const uint64_t dv = desc_v + static_cast<uint64_t>((s * Tr::kVBytes) >> 4);
+#pragma unroll
+        for (int kk = 0; kk < BN / 16; ++kk)  // MN-major: 16 keys = two 8-row atoms further
+            WgmmaRS<D, Tr::kBF16>::template mma<1>(acc_o, pa[kk], dv + kk * (2 * Tile::kAtomBytes >> 4), 1);
+    };
+    // mask + softmax of S(j): new running max/sum, sacc -> unnormalised P (fp32); alpha per row.
+    auto softmax_j = [&](int j, float (&alpha)[2]) {
+        const int n0 = j * BN;
+        const bool need_mask = (n0 + BN > a.nk) || (a.causal && (n0 + BN - 1 > m0 + wg * Tr::kWgRows + causal_off));
+        if (need_mask) apply_mask<BN / 8>(sacc, n0, row_g, a.nk, a.causal != 0, causal_off, lane);
+        float mx4[2][4], sm4[2][4];
+#pragma unroll
+        for (int r = 0; r < 2; ++r)
+#pragma unroll
+            for (int q = 0; q < 4; ++q) {
+                mx4[r][q] = fmaxf(sacc[q][2 * r], sacc[q][2 * r + 1]);
+                sm4[r][q] = 0.f;
+            }
+#pragma unroll
+        for (int nb = 4; nb < BN / 8; ++nb)
+#pragma unroll
+            for (int r = 0; r < 2; ++r)
+                mx4[r][nb & 3] = fmaxf(mx4[r][nb & 3], fmaxf(sacc[nb][2 * r], sacc[nb][2 * r + 1]));
+        float ms[2];
+#pragma unroll
+        for (int r = 0; r < 2; ++r) {
+            float mx = fmaxf(fmaxf(mx4[r][0], mx4[r][1]), fmaxf(mx4[r][2], mx4[r][3]));
+            mx = quad_max(fmaxf(mx, row_max[r]));
+            const float m_use = (mx == -INFINITY) ? 0.f : mx;
+            alpha[r] = ex2f((row_max[r] - m_use) * a.scale_log2);
+            row_max[r] = mx;
+            ms[r] = m_use * a.scale_log2;
+        }
+#pragma unroll
+        for (int nb = 0; nb < BN / 8; ++nb)
+#pragma unroll
+            for (int r = 0; r < 2; ++r) {
+                const float p0 = ex2f(fmaf(sacc[nb][2 * r], a.scale_log2, -ms[r]));
+                const float p1 = ex2f(fmaf(sacc[nb][2 * r + 1], a.scale_log2, -ms[r]));
+                sacc[nb][2 * r] = p0;
+                sacc[nb][2 * r + 1] = p1;
+                sm4[r][nb & 3] += p0 + p1;
+            }
+#pragma unroll
+        for (int r = 0; r < 2; ++r)
+            row_sum[r] = row_sum[r] * alpha[r] + ((sm4[r][0] + sm4[r][1]) + (sm4[r][2] + sm4[r][3]));
+    };
+    // From the second key tile: 0 = no rescale of O needed, 1 = rescaled (alpha), 2 = S(j) must be recomputed
+    // (a row max grew by more than 2^126 in P units; sacc is no longer usable). Warp-uniform.
+    auto softmax_lazy = [&](int j, float (&alpha)[2]) -> int {
+        if (!__all_sync(0xffffffffu, row_max[0] != -INFINITY && row_max[1] != -INFINITY)) {
+            softmax_j(j, alpha);  // a row has seen only masked keys so far: no running max to start from
+            return 1;
+        }
+        const int n0 = j * BN;
+        const bool need_mask = (n0 + BN > a.nk) || (a.causal && (n0 + BN - 1 > m0 + wg * Tr::kWgRows + causal_off));
+        if (need_mask) apply_mask<BN / 8>(sacc, n0, row_g, a.nk, a.causal != 0, causal_off, lane);
+        const float ms[2] = {row_max[0] * a.scale_log2, row_max[1] * a.scale_log2};
+        float mx4[2][4], sm4[2][4];
+#pragma unroll
+        for (int r = 0; r < 2; ++r)
+#pragma unroll
+            for (int q = 0; q < 4; ++q) {
+                mx4[r][q] = -INFINITY;
+                sm4[r][q] = 0.f;
+            }
+#pragma unroll
+        for (int nb = 0; nb < BN / 8; ++nb)
+#pragma unroll
+            for (int r = 0; r < 2; ++r) {
+                const float s0 = sacc[nb][2 * r], s1 = sacc[nb][2 * r + 1];
+                mx4[r][nb & 3] = fmaxf(mx4[r][nb & 3], fmaxf(s0, s1));
+                const float p0 = ex2f(fmaf(s0, a.scale_log2, -ms[r]));
+                const float p1 = ex2f(fmaf(s1, a.scale_log2, -ms[r]));
+                sacc[nb][2 * r] = p0;
+                sacc[nb][2 * r + 1] = p1;
+                sm4[r][nb & 3] += p0 + p1;
+            }
+        float mx[2], sum[2], grow[2];
+#pragma unroll
+        for (int r = 0; r < 2; ++r) {
+            mx[r] = quad_max(fmaxf(fmaxf(mx4[r][0], mx4[r][1]), fmaxf(mx4[r][2], mx4[r][3])));
+            sum[r] = (sm4[r][0] + sm4[r][1]) + (sm4[r][2] + sm4[r][3]);
+            grow[r] = (mx[r] - row_max[r]) * a.scale_log2;  // -inf for a row masked in this tile
+        }
+        if (!__any_sync(0xffffffffu, grow[0] > kLazyLog2 || grow[1] > kLazyLog2)) {
+            row_sum[0] += sum[0];
+            row_sum[1] += sum[1];
+            return 0;
+        }
+        if (__any_sync(0xffffffffu, grow[0] > 126.f || grow[1] > 126.f)) return 2;
+#pragma unroll
+        for (int r = 0; r < 2; ++r) {
+            const float m_new = fmaxf(mx[r], row_max[r]);
+            alpha[r] = ex2f((row_max[r] - m_new) * a.scale_log2);
+            row_max[r] = m_new;
+            row_sum[r] = (row_sum[r] + sum[r]) * alpha[r];
+        }
+#pragma unroll
+        for (int nb = 0; nb < BN / 8; ++nb)
+#pragma unroll
+            for (int e = 0; e < 4; ++e) sacc[nb][e] *= alpha[e >> 1];
+        return 1;
+    };
+    auto pack_p = [&]() {
+#pragma unroll
+        for (int kk = 0; kk < BN / 16; ++kk) {
+            pa[kk][0] = E::pack(sacc[2 * kk][0], sacc[2 * kk][1]);
+            pa[kk][1] = E::pack(sacc[2 * kk][2], sacc[2 * kk][3]);
+            pa[kk][2] = E::pack(sacc[2 * kk + 1][0], sacc[2 * kk + 1][1]);
+            pa[kk][3] = E::pack(sacc[2 * kk + 1][2], sacc[2 * kk + 1][3]);
+        }
+    };
+    const uint32_t empty_q = bars + Tr::bar_empty_q(qb);
+    if (n_tiles > 0) {
+        const int s = it0 % S;
+        mbar_wait(bars + Tr::bar_full_k(s), (it0 / S) & 1);
+        turn_wait<Tr>(wg);
+        wgmma_fence();
+        issue_s(s);
+        wgmma_commit();
+        turn_pass<Tr>(wg);
+        wgmma_wait<0>();
+        fence_acc(sacc);
+        mbar_arrive(bars + Tr::bar_empty_k(s));
+        if (n_tiles == 1) mbar_arrive(empty_q);
+        float alpha[2];
+        softmax_j(0, alpha);  // acc_o is still zero: no rescale needed
+        pack_p();
+    }
+#pragma unroll 1
+    for (int j = 1; j < n_tiles; ++j) {
+        const int s = (it0 + j) % S;
+        const int sp = (it0 + j - 1) % S;
+        mbar_wait(bars + Tr::bar_full_k(s), ((it0 + j) / S) & 1);
+        turn_wait<Tr>(wg);
+        wgmma_fence();
+        issue_s(s);
+        wgmma_commit();
+        mbar_wait(bars + Tr::bar_full_v(sp), ((it0 + j - 1) / S) & 1);
+        issue_pv(sp);
+        wgmma_commit();
+        turn_pass<Tr>(wg);
+        wgmma_wait<1>();  // S(j) done; PV(j-1) may still run
+        fence_acc(sacc);
+        float alpha[2];
+        const float saved_max[2] = {row_max[0], row_max[1]}, saved_sum[2] = {row_sum[0], row_sum[1]};
+        int path = softmax_lazy(j, alpha);
+        // K(j) and Q stay in shared memory until the warpgroup agreed that S(j) need not be recomputed.
+        if (named_bar_any(kBarVote0 + wg, 128, path == 2)) {
+            row_max[0] = saved_max[0];
+            row_max[1] = saved_max[1];
+            row_sum[0] = saved_sum[0];
+            row_sum[1] = saved_sum[1];
+            wgmma_fence();
+            issue_s(s);
+            wgmma_commit();
+            wgmma_wait<0>();
+            fence_acc(sacc);
+            softmax_j(j, alpha);
+            path = 1;
+        }
+        mbar_arrive(bars + Tr::bar_empty_k(s));
+        if (j == n_tiles - 1) mbar_arrive(empty_q);
+        wgmma_wait<0>();  // PV(j-1) done
+        fence_acc(acc_o);
+        fence_regs_u2(pa);
+        mbar_arrive(bars + Tr::bar_empty_v(sp));
+        if (path != 0) {
+#pragma unroll
+            for (int nb = 0; nb < D / 8; ++nb) {
+                acc_o[nb][0] *= alpha[0];
+                acc_o[nb][1] *= alpha[0];
+                acc_o[nb][2] *= alpha[1];
+                acc_o[nb][3] *= alpha[1];
+            }
+        }
+        pack_p();
+    }
+    if (n_tiles > 0) {
+        const int sp = (it0 + n_tiles - 1) % S;
+        mbar_wait(bars + Tr::bar_full_v(sp), ((it0 + n_tiles - 1) / S) & 1);
+        wgmma_fence();
+        issue_pv(sp);
+        wgmma_commit();
+        wgmma_wait<0>();
+        fence_acc(acc_o);
+        fence_regs_u2(pa);
+        mbar_arrive(bars + Tr::bar_empty_v(sp));
+    }
+    if (n_tiles == 0) mbar_arrive(empty_q);
+
+    // epilogue
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+        const float sum = quad_sum(row_sum[r]);
+        const float inv = sum > 0.f ? 1.f / sum : 0.f;
+        const float lse = sum > 0.f ? row_max[r] * a.scale + logf(sum) : -INFINITY;
+        const int row = row_g + r * 8;
+        if (row < a.nq) {
+            T* orow = gO + static_cast<int64_t>(row) * a.o_rs + 2 * (lane & 3);
+#pragma unroll
+            for (int nb = 0; nb < D / 8; ++nb)
+                *reinterpret_cast<uint32_t*>(orow + nb * 8) = E::pack(acc_o[nb][2 * r] * inv, acc_o[nb][2 * r + 1] * inv);
+            if (a.lse != nullptr && (lane & 3) == 0)
+                a.lse[(static_cast<int64_t>(b) * a.heads + h) * a.nq + row] = lse;
+        }
+    }
+}
+
+}  // namespace sm90
+}  // namespace da
