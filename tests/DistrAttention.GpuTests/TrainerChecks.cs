@@ -16,11 +16,10 @@ internal static class TrainerChecks
     public static void Run(Harness h, string outDir)
     {
         List<ImageRow> train = [], test = [];
-        string source = "";
         // A data set that cannot be loaded fails this check (and skips the rest) instead of ending the suite.
         h.Check("trainer data set loads", () =>
         {
-            (train, test, source) = Data(outDir);
+            (train, test, var source) = Data(outDir);
             return $"ok: {source}, {train.Count} training and {test.Count} test images";
         });
         if (train.Count == 0 || test.Count == 0) return;

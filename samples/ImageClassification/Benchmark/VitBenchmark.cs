@@ -36,8 +36,9 @@ public static class VitBenchmark
     }
 
     /// <summary>
-    /// Keeps the GPU busy for a second before the first timing, so that it has left its idle clocks: without this the
-    /// first row (tiny, 224 px, Exact) came out at half its speed in a later run (bench/results/vit-h200.md).
+    /// Keeps the GPU busy for a second before the first timing, so that it has left its idle clocks: a run without this
+    /// measured its first row (tiny, 224 px, Exact) at half the speed of other runs (likeliest cause, not verified;
+    /// bench/results/vit-h200.md).
     /// </summary>
     private static void WarmUpDevice(Device device)
     {

@@ -23,6 +23,13 @@ int default_block_n(int sm, int head_dim, int group) {
 // overrides the Nk threshold; DA_EXPAND_Q=0 (K-hat mode, portable kernel only) also leaves it.
 constexpr int kSm90MinNk = 0;
 
+// DA_EXPAND_Q: 0 (K-hat mode forced), 1 (expand mode forced), -1 (not set: the measured default).
+static int expand_override() {
+    const char* e = std::getenv("DA_EXPAND_Q");
+    if (e == nullptr) return -1;
+    return e[0] == '0' ? 0 : (e[0] == '1' ? 1 : -1);
+}
+
 bool use_sm90(const da_fwd_params& p, int sm) {
     if (sm / 10 != 9) return false;
     if (p.head_dim != 32 && p.head_dim != 64) return false;
@@ -30,8 +37,7 @@ bool use_sm90(const da_fwd_params& p, int sm) {
     if (p.block_n != 0 && p.block_n != 128) return false;
     const char* env = std::getenv("DA_DISABLE_SM90");
     if (env != nullptr && env[0] != '\0' && env[0] != '0') return false;
-    const char* ex = std::getenv("DA_EXPAND_Q");
-    if (p.group_size > 1 && ex != nullptr && ex[0] == '0') return false;
+    if (p.group_size > 1 && expand_override() == 0) return false;
     const char* e = std::getenv("DA_SM90_MIN_NK");
     const int min_nk = e != nullptr ? std::atoi(e) : kSm90MinNk;
     return p.nk >= min_nk;
@@ -44,11 +50,8 @@ bool use_sm90(const da_fwd_params& p, int sm) {
 // DA_EXPAND_Q=0 / 1 forces it off / on (tests, benchmarks).
 bool use_expand(const da_fwd_params& p) {
     if (p.group_size <= 1) return false;
-    if (const char* e = std::getenv("DA_EXPAND_Q")) {
-        if (e[0] == '0') return false;
-        if (e[0] == '1') return true;
-    }
-    return p.group_size == 2;
+    const int forced = expand_override();
+    return forced >= 0 ? forced == 1 : p.group_size == 2;
 }
 
 int select_config(const da_fwd_params& p, int sm, KernelConfig* cfg, std::string* msg) {

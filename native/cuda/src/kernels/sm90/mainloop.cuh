@@ -2,9 +2,10 @@
 //
 // Per key tile j (stage s): S(j) = Q K(j)^T (wgmma m64 n128 k16 x d/16, A = this warpgroup's rows of
 // the Q tile, B = K, both K-major with 128B/64B swizzle) and O += P(j-1) V(j-1) (wgmma m64 n=d k16 x 8,
-// A = P from registers, B = V, MN-major) are issued back to back and the softmax of S(j) runs while
-// PV(j-1) is on the tensor cores (FA3's intra-warpgroup overlap); Tr::kPingPong: the consumer
-// warpgroups take turns issuing their GEMMs (named barriers 4.., round robin).
+// A = P from registers, B = V, MN-major) are issued back to back, meant for the softmax of S(j) to run
+// while PV(j-1) is on the tensor cores (FA3's intra-warpgroup overlap; ptxas hoists the PV wait above
+// the softmax, see traits.cuh); Tr::kPingPong: the consumer warpgroups take turns issuing their GEMMs
+// (named barriers 4.., round robin).
 // Online softmax in fp32 with exp2 (scale folded into log2 e); masked keys (>= Nk, causal) are -inf.
 // Epilogue: O /= rowsum, lse = scale*max + ln(sum), stores of rows < Nq.
 #pragma once

@@ -6,8 +6,9 @@
 // (../qtilde_kernel.cuh).
 //   kPingPong: consumer warpgroups take turns issuing their GEMMs (named barriers), so one warpgroup's
 //              softmax overlaps another's tensor-core work;
-// Inside a warpgroup, S(j) and O += P(j-1) V(j-1) are issued back to back and the softmax of S(j) runs
-// while PV(j-1) is on the tensor cores (FA3's intra-warpgroup overlap).
+// Inside a warpgroup, S(j) and O += P(j-1) V(j-1) are issued back to back (FA3's intra-warpgroup
+// overlap); in the SASS ptxas waits for PV(j-1) before the softmax of S(j), so only the ping-pong
+// between warpgroups overlaps softmax with tensor-core work (ncu profile, bench/kernel/NOTES.md t8).
 // Shared memory (offsets from a 1024-byte aligned base):
 //   Q tiles     2 x [64 kNWG][d]     TMA, swizzled: wgmma A operand of S = Q K^T (K-major); two, so
 //                                    that a persistent CTA loads its next tile's Q during this one
