@@ -73,6 +73,10 @@ def main():
         ok &= run(1, 2, 300, 1, 32, 2, 64, dtype)
         ok &= run(2, 2, 130, 257, 32, 16, 128, dtype, layout_bnhd=True)
         ok &= run(2, 4, 1024, 1024, 64, 2, 128, dtype, layout_bnhd=True)
+        # first key tile (the partial one) of 80 (short form), 81 (whole, masked), 1 and 80 keys in all
+        for nq, nk in ((208, 208), (209, 209), (129, 129), (80, 80), (300, 336), (100, 465)):
+            ok &= run(1, 3, nq, nk, 64, 1, 128, dtype)
+        ok &= run(1, 3, 208, 208, 32, 2, 128, dtype)
         for boost in ((130, 260, 6.0), (130, 260, 60.0), (0, 128, 6.0), (520, 577, 60.0)):
             ok &= run(2, 3, 577, 577, 64, 1, 128, dtype, boost=boost)
             ok &= run(2, 3, 577, 577, 64, 2, 128, dtype, causal=boost[2] > 10, boost=boost)

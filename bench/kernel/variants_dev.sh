@@ -16,15 +16,19 @@ for spec in $VARIANTS; do
     -DDA_CUDA_GENCODE="-gencode=arch=compute_90a,code=sm_90a" >/dev/null 2>&1 && cmake --build "$B" -j 16 >"$OUT/build_$n.log" 2>&1) \
     || { echo "build $n FAILED"; grep error "$OUT/build_$n.log" | head; continue; }
   echo "== $n [$f]: $(awk '/Compiling entry/ {show = ($0 ~ /fwd_kernelINS_9FwdTraitsILi64ELi64ELi128ELi64ELb0/)} show && /Used/ {print; exit}' "$OUT/build_$n.log" | sed 's/ptxas info *: //')"
-  if [ -n "${SASS:-}" ]; then
-    cuobjdump -sass -fun '_ZN2da10fwd_kernelINS_9FwdTraitsILi64ELi64ELi128ELi64ELb0EEEEEvNS_7FwdArgsE' "$B/libdistr_attention.so" >"$OUT/sass_$n.txt" 2>&1
-    echo "   SASS: $(grep -c MUFU "$OUT/sass_$n.txt") MUFU ($(grep -o 'MUFU\.[A-Z0-9.]*' "$OUT/sass_$n.txt" | sort | uniq -c | tr '\n' ' ')), $(grep -c HMMA "$OUT/sass_$n.txt") HMMA, $(grep -c F2FP "$OUT/sass_$n.txt") F2FP, $(grep -cE 'HADD2|HFMA2' "$OUT/sass_$n.txt") HADD2/HFMA2, $(grep -cE 'STL|LDL' "$OUT/sass_$n.txt") local"
+  awk '/Compiling entry/ {show = ($0 ~ /fwd_kernel_sm90.*Li64ELi2ELb1ELb0/)} show && /Used/ {print "   sm90 d64 2wg fp16: " $0; exit}' "$OUT/build_$n.log" | sed 's/ptxas info *: //'
+  echo "   C7511 (wgmma serialised) in $(grep -c C7511 "$OUT/build_$n.log") kernels, $(grep C7511 "$OUT/build_$n.log" | grep -c 'Li64ELi2ELb1ELb0') of them d64 2wg fp16"
+  if [ -n "${SASS:-}" ]; then  # SASS of the sm90 d64 fp16 2-warpgroup ping-pong kernel, for reading later
+    cuobjdump -sass "$B/libdistr_attention.so" | awk '/Function : .*fwd_kernel_sm90.*Li64ELi2ELb1ELb0/ {on=1; print; next} /Function :/ {on=0} on' >"$OUT/sass_$n.txt" 2>&1
+    echo "   SASS: $(wc -l < "$OUT/sass_$n.txt") lines, $(grep -c MUFU.EX2 "$OUT/sass_$n.txt") MUFU.EX2, $(grep -c HGMMA "$OUT/sass_$n.txt") HGMMA, $(grep -c 'WARPGROUP.DEPBAR' "$OUT/sass_$n.txt") DEPBAR, $(grep -cE 'STL|LDL' "$OUT/sass_$n.txt") local"
+    gzip -f "$OUT/sass_$n.txt"
   fi
 done
 for r in ${ROUNDS:-1}; do
 for spec in $VARIANTS; do
   n=${spec%%:*}
-  DA_LIB=$PWD/native/cuda/build-$n/libdistr_attention.so DA_BENCH_L=128 timeout 200 python3 bench/kernel/bench.py --quick --portable \
+  if grep C7511 "$OUT/build_$n.log" | grep -q 'Li64ELi2ELb1ELb0'; then echo "== bench $n: not timed (wgmma serialised, C7511)"; continue; fi
+  DA_LIB=$PWD/native/cuda/build-$n/libdistr_attention.so DA_BENCH_L=128 timeout 200 python3 bench/kernel/bench.py --quick ${BENCH_FLAGS---portable} \
     --dtypes float16 --outdir "$OUT/t_$n" --commit dev >"$OUT/bench_$n.log" 2>&1
   echo "== bench $n round $r rc=$?"
   grep -E "^float16 B" "$OUT/bench_$n.log" | grep -E "G(1|2):" | sed -E 's/ \(.*FA2/ FA2/; s/ ->.*portable/ portable/; s/ khat nan//'
