@@ -11,7 +11,7 @@ public static class BenchmarkReport
     public static string Markdown(IReadOnlyList<BenchmarkRow> rows, BenchmarkSettings s, string device)
     {
         var text = new StringBuilder();
-        text.AppendLine($"ViT inference, batch {s.Batch}, {s.DType}, l = {s.BlockSize}, {device}; median of {s.Repetitions} after {s.Warmup} warm-up runs (synchronised wall time).");
+        text.AppendLine($"ViT inference, batch {s.Batch}, {s.DType}, l = {s.BlockSize}, {device}; median of {s.Repetitions} after {s.Warmup} warm-up runs (synchronised wall time; attention: per call of {VitBenchmark.AttentionCallsPerRepetition} back-to-back calls).");
         text.AppendLine();
         text.AppendLine("| model | px | N | attention | G | images/s | vs Exact | attention ms/layer | vs Exact | note |");
         text.AppendLine("|---|---:|---:|---|---:|---:|---:|---:|---:|---|");

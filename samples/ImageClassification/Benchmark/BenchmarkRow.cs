@@ -7,7 +7,8 @@ namespace ImageClassification.Benchmark;
 /// <param name="Attention">Exact, Reference or Native.</param>
 /// <param name="GroupSize">G (1 for exact).</param>
 /// <param name="ImagesPerSecond">End-to-end forward throughput (median), or NaN when not run.</param>
-/// <param name="AttentionMs">Median time of one attention call on [batch, H, N, d] (one layer), or NaN.</param>
+/// <param name="AttentionMs">Time of one attention call on [batch, H, N, d] (one layer): median over repetitions of
+/// back-to-back calls, per call; or NaN.</param>
 /// <param name="Note">Why a value is missing, or empty.</param>
 public sealed record BenchmarkRow(string Model, int ImageSize, int Tokens, string Attention, int GroupSize,
     double ImagesPerSecond, double AttentionMs, string Note);
