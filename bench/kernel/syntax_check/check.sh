@@ -3,7 +3,8 @@
 # clang parses them as CUDA device code against the minimal declarations in shim/, with the sm_90a guard
 # forced on, so kernel edits are caught here before a device call. It checks types, templates and
 # lambdas only; inline PTX, register allocation and ptxas warnings (C7511 ...) need nvcc on the GPU machine.
-#   bench/kernel/syntax_check/check.sh [native/cuda dir] [unit ...]   (units from src/kernels/inst/)
+#   [CHECK_FLAGS="-DFLAG=1 ..."] bench/kernel/syntax_check/check.sh [native/cuda dir] [unit ...]
+#   (units from src/kernels/inst/; CHECK_FLAGS: the -D flags of a variant)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=${1:-$here/../../../native/cuda}; [ $# -gt 0 ] && shift
@@ -15,7 +16,7 @@ sed -i 's/^#if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ >= 900) && defined(__CUD
 units=${*:-sm90_d64_fp16.cu sm90_d64_bf16.cu sm90_d32_fp16.cu sm90_d32_bf16.cu}
 rc=0
 for u in $units; do
-  out=$("$clang" -x cuda --cuda-device-only --cuda-gpu-arch=sm_80 -nocudainc -nocudalib -fsyntax-only -std=c++17 \
+  out=$("$clang" -x cuda --cuda-device-only --cuda-gpu-arch=sm_80 -nocudainc -nocudalib -fsyntax-only -std=c++17 ${CHECK_FLAGS:-} \
     -I"$here/shim" -I"$tmp/include" -include "$here/shim/cuda_runtime.h" "$tmp/src/kernels/inst/$u" 2>&1)
   if [ $? = 0 ]; then echo "$u: ok"; else echo "$u: FAILED"; echo "$out" | grep -E "error" | sort -u | head -20; rc=1; fi
 done
