@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # One device call of kernel A/B work: builds VARIANTS (variants_dev.sh syntax), times them, smoke-tests
 # SMOKE ("name:sm90variant ..."), runs the quick suite on SUITE_LIB (a variant name, optional), and packs
-# every log and SASS dump into $OUT/ab.tgz (the device returns only a few files per call). A baseline is a
-# copy of another commit's native/cuda in an ignored folder, carried to the device, e.g.
-#   mkdir -p native/cuda/build-basesrc && git archive HEAD native/cuda | tar -x -C native/cuda/build-basesrc
-#   VARIANTS="base:-:native/cuda/build-basesrc/native/cuda new:-DFLAG=1" SASS=1 BENCH_FLAGS="" SMOKE="new:0" \
-#     SUITE_LIB=new OUT=$OUT bench/kernel/ab_session.sh          (device call with carry: native/cuda/build-basesrc)
+# every log and SASS dump into $OUT/ab.tgz (the device returns only a few files per call). Baseline and
+# patched trees come from make_variant_tree.sh (ignored folders, carried to the device), e.g.
+#   bench/kernel/make_variant_tree.sh base        (here, before the call)
+#   VARIANTS="base:-:native/cuda/build-src-base/native/cuda new:-DFLAG=1" SASS=1 BENCH_FLAGS="" SMOKE="new:0" \
+#     SUITE_LIB=new OUT=$OUT bench/kernel/ab_session.sh          (device call with carry: native/cuda/build-src-base)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 export PATH=/usr/local/cuda/bin:$PATH OUT=${OUT:?}

@@ -11,8 +11,10 @@ src=${1:-$here/../../../native/cuda}; [ $# -gt 0 ] && shift
 clang=$(command -v clang++-14 || command -v clang++) || { echo "needs clang++ (Debian: clang-14)"; exit 2; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 cp -r "$src/src" "$src/include" "$tmp/"
-sed -i 's/^#if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ >= 900) && defined(__CUDA_ARCH_FEAT_SM90_ALL)/#if 1/' \
-  "$tmp/src/kernels/sm90/wgmma.cuh"
+guard='#if defined(__CUDA_ARCH__) \&\& (__CUDA_ARCH__ >= 900) \&\& defined(__CUDA_ARCH_FEAT_SM90_ALL)'
+# without the guard forced on, the sm_90a kernel bodies would be skipped and the check would pass vacuously
+grep -q "^$guard" "$tmp/src/kernels/sm90/wgmma.cuh" || { echo "sm_90a guard not found in sm90/wgmma.cuh: update $0"; exit 2; }
+sed -i "s/^$guard/#if 1/" "$tmp/src/kernels/sm90/wgmma.cuh"
 units=${*:-sm90_d64_fp16.cu sm90_d64_bf16.cu sm90_d32_fp16.cu sm90_d32_bf16.cu}
 rc=0
 for u in $units; do
