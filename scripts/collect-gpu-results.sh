@@ -16,6 +16,14 @@ if [ "$kdir" != - ]; then
   cp "$kdir/kernel-speedup.png" "$res/kernel-$tag-speedup.png"
   tmp=$(mktemp -d)
   tar xzf "$kdir/logs.tgz" -C "$tmp"
+  # A run without the tune step keeps the block-size tables of the last run that had one, saying so.
+  if [ -f "$kdir/kernel-tune.md" ]; then
+    tuning=$(sed -n '/^## Block-size tuning/,$p' "$kdir/kernel-tune.md")
+  else
+    earlier=$(sed -n '1s/.*commit \([0-9a-f]*\).*/\1/p' "$res/kernel-$tag-tuning.md" 2>/dev/null || true)
+    tuning=$(sed -n '/^## Block-size tuning/,$p' "$res/kernel-$tag-tuning.md" 2>/dev/null \
+      | sed "1{/not re-run/!s/\$/ (not re-run this time: the tables of commit ${earlier:-unknown})/}")
+  fi
   {
     echo "# Kernel tuning, pre-pass split and correctness on the $tag — $date, commit $commit"
     echo
@@ -33,8 +41,9 @@ if [ "$kdir" != - ]; then
     echo "## Where the time of a G = 2 call goes (PyTorch profiler, per kernel, fp16)"
     echo
     cat "$kdir/kernel-split.md"
-    sed -n '/^## Block-size tuning/,$p' "$kdir/kernel-tune.md"
-  } > "$res/kernel-$tag-tuning.md"
+    echo "$tuning"
+  } > "$res/kernel-$tag-tuning.md.tmp"
+  mv "$res/kernel-$tag-tuning.md.tmp" "$res/kernel-$tag-tuning.md"
   rm -rf "$tmp"
 fi
 if [ "$vdir" != - ]; then

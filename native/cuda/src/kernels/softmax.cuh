@@ -8,9 +8,11 @@
 
 namespace da {
 
-template <int NB>
-__device__ __forceinline__ void apply_mask(float (&s)[NB][4], int n0, int row_g, int nk, bool causal,
+// Masks the first NB of s's column blocks (NB < NA: a short key tile held in a full-width accumulator).
+template <int NB, int NA>
+__device__ __forceinline__ void apply_mask(float (&s)[NA][4], int n0, int row_g, int nk, bool causal,
                                            int causal_off, int lane) {
+    static_assert(NB <= NA, "mask width");
 #pragma unroll
     for (int nb = 0; nb < NB; ++nb)
 #pragma unroll

@@ -22,7 +22,7 @@ namespace sm90 {
 
 // Query tile t of the grid-stride schedule: (m_block, h, b), m fastest; heavy causal tiles first.
 struct QueryTile {
-    int m0, h, b, n_tiles;
+    int m0, h, b, n_tiles, first_keys;  // first_keys: keys in key tile 0 (Sm90Traits::first_keys)
 };
 template <typename Tr>
 __device__ __forceinline__ QueryTile query_tile(const FwdArgs& a, int t) {
@@ -40,6 +40,7 @@ __device__ __forceinline__ QueryTile query_tile(const FwdArgs& a, int t) {
         const int max_key = last_row + a.nk - a.nq;
         q.n_tiles = max_key < 0 ? 0 : min(q.n_tiles, max_key / BN + 1);
     }
+    q.first_keys = Tr::first_keys(a.nk, q.n_tiles, a.causal != 0);
     return q;
 }
 
@@ -82,7 +83,7 @@ __global__ void __launch_bounds__(Tr::kNThreads, 1) fwd_kernel_sm90(const __grid
 #pragma unroll 1
             for (int t = blockIdx.x; t < p.n_query_tiles; t += gridDim.x, ++n) {
                 const QueryTile q = query_tile<Tr>(a, t);
-                produce_query_tile<Tr>(sbase, p, n, q.m0, q.n_tiles, it, q.h, q.b);
+                produce_query_tile<Tr>(sbase, p, n, q.m0, q.n_tiles, q.first_keys, it, q.h, q.b);
                 it += q.n_tiles;
             }
         }
@@ -97,8 +98,13 @@ __global__ void __launch_bounds__(Tr::kNThreads, 1) fwd_kernel_sm90(const __grid
             const int qb = n & 1;
             mbar_wait(bars + Tr::bar_full_q(qb), (n >> 1) & 1);
             T* gO = static_cast<T*>(a.o) + q.b * a.o_bs + q.h * a.o_hs;
-            consumer_tile<Tr, T>(sbase, sbase + Tr::kOffQ + qb * Tr::kQBytes, qb, a, gO, q.m0, q.n_tiles, it, q.b,
-                                 q.h, ctid);
+            // one instance per first-tile width, so that no wgmma shape is chosen at run time inside the loop
+            if (Tr::short_first(q.first_keys, a.causal != 0))
+                consumer_tile<Tr, T, true>(sbase, sbase + Tr::kOffQ + qb * Tr::kQBytes, qb, a, gO, q.m0, q.n_tiles,
+                                           q.first_keys, it, q.b, q.h, ctid);
+            else
+                consumer_tile<Tr, T, false>(sbase, sbase + Tr::kOffQ + qb * Tr::kQBytes, qb, a, gO, q.m0, q.n_tiles,
+                                            q.first_keys, it, q.b, q.h, ctid);
             it += q.n_tiles;
         }
         pingpong_end<Tr>(ctid >> 7);

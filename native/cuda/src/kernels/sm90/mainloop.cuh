@@ -6,9 +6,13 @@
 // while PV(j-1) is on the tensor cores (FA3's intra-warpgroup overlap; ptxas hoists the PV wait above
 // the softmax, see traits.cuh); Tr::kPingPong: the consumer warpgroups take turns issuing their GEMMs
 // (named barriers 4.., round robin).
+// Key tiling (Sm90Traits::first_keys): non-causal, the partial key tile comes first, and one of <= 80 keys
+// is computed 80 wide (n80 S wgmma, 5 PV k-steps; N = 577 = 65 + 4 x 128), so no other tile is masked.
 // Online softmax in fp32 with exp2 (scale folded into log2 e); masked keys (>= Nk, causal) are -inf.
 // Epilogue: O /= rowsum, lse = scale*max + ln(sum), stores of rows < Nq.
 #pragma once
+#include <type_traits>
+
 #include "../../common/fwd_args.h"
 #include "../softmax.cuh"
 #include "../utils.cuh"
@@ -47,9 +51,12 @@ __device__ __forceinline__ void pingpong_end(int wg) {
 // One query tile (rows m0.., this warpgroup's 64 of them) against n_tiles key tiles, which are the
 // it0-th .. of the stage ring; q_tile = shared address of the Q tile; releases it (emptyQ[qb]) once
 // the last S GEMM is done.
-template <typename Tr, typename T>
+// kShort: the first key tile holds <= Tr::kShortN keys (Sm90Traits::short_first) and is computed kShortN wide
+// (S by an n80 wgmma, softmax and PV over 80 keys). Separate instances and a peeled j = 1 step keep every
+// wgmma shape fixed at compile time: no branch between a wgmma's issue and its wait.
+template <typename Tr, typename T, bool kShort>
 __device__ __forceinline__ void consumer_tile(uint32_t smem, uint32_t q_tile, int qb, const FwdArgs& a, T* gO, int m0,
-                                              int n_tiles, int it0, int b, int h, int ctid) {
+                                              int n_tiles, int first_keys, int it0, int b, int h, int ctid) {
     using E = Elem<Tr::kBF16>;
     using Tile = typename Tr::Tile;
     constexpr int D = Tr::kHeadDim;
@@ -90,17 +97,33 @@ __device__ __forceinline__ void consumer_tile(uint32_t smem, uint32_t q_tile, in
         for (int ks = 0; ks < D / 16; ++ks)  // K-major: 16 columns = 32 bytes further along the swizzled rows
             wgmma_ss_n128<Tr::kBF16>(sacc, desc_q + 2 * ks, dk + 2 * ks, ks > 0 ? 1 : 0);
     };
-    auto issue_pv = [&](int s) {
+    using Whole = std::integral_constant<int, BN>;
+    using Short = std::integral_constant<int, Tr::kShortN>;
+    using First = std::conditional_t<kShort, Short, Whole>;  // keys computed in key tile 0
+    // S of key tile 0 (stage s): n128, or n80 into sacc's first 10 column blocks
+    auto issue_s0 = [&](int s) {
+        if constexpr (kShort) {
+            const uint64_t dk = desc_k + static_cast<uint64_t>((s * Tr::kKBytes) >> 4);
+#pragma unroll
+            for (int ks = 0; ks < D / 16; ++ks)
+                wgmma_ss_n80<Tr::kBF16>(sacc, desc_q + 2 * ks, dk + 2 * ks, ks > 0 ? 1 : 0);
+        } else {
+            issue_s(s);
+        }
+    };
+    // O += P V over the first KEYS keys of the tile in stage s
+    auto issue_pv = [&](auto keys, int s) {
         const uint64_t dv = desc_v + static_cast<uint64_t>((s * Tr::kVBytes) >> 4);
 #pragma unroll
-        for (int kk = 0; kk < BN / 16; ++kk)  // MN-major: 16 keys = two 8-row atoms further
+        for (int kk = 0; kk < decltype(keys)::value / 16; ++kk)  // MN-major: 16 keys = two 8-row atoms further
             WgmmaRS<D, Tr::kBF16>::template mma<1>(acc_o, pa[kk], dv + kk * (2 * Tile::kAtomBytes >> 4), 1);
     };
-    // mask + softmax of S(j): new running max/sum, sacc -> unnormalised P (fp32); alpha per row.
-    auto softmax_j = [&](int j, float (&alpha)[2]) {
-        const int n0 = j * BN;
-        const bool need_mask = (n0 + BN > a.nk) || (a.causal && (n0 + BN - 1 > m0 + wg * Tr::kWgRows + causal_off));
-        if (need_mask) apply_mask<BN / 8>(sacc, n0, row_g, a.nk, a.causal != 0, causal_off, lane);
+    // mask + softmax of the first KEYS columns of S for the key tile starting at key n0 (keys >= limit and the
+    // causal mask are -inf): new running max/sum, sacc -> unnormalised P (fp32); alpha per row.
+    auto softmax_j = [&](auto keys, int n0, int limit, float (&alpha)[2]) {
+        constexpr int NB = decltype(keys)::value / 8;
+        const bool need_mask = (n0 + NB * 8 > limit) || (a.causal && (n0 + BN - 1 > m0 + wg * Tr::kWgRows + causal_off));
+        if (need_mask) apply_mask<NB>(sacc, n0, row_g, limit, a.causal != 0, causal_off, lane);
         float mx4[2][4], sm4[2][4];
 #pragma unroll
         for (int r = 0; r < 2; ++r)
@@ -110,7 +133,7 @@ __device__ __forceinline__ void consumer_tile(uint32_t smem, uint32_t q_tile, in
                 sm4[r][q] = 0.f;
             }
 #pragma unroll
-        for (int nb = 4; nb < BN / 8; ++nb)
+        for (int nb = 4; nb < NB; ++nb)
 #pragma unroll
             for (int r = 0; r < 2; ++r)
                 mx4[r][nb & 3] = fmaxf(mx4[r][nb & 3], fmaxf(sacc[nb][2 * r], sacc[nb][2 * r + 1]));
@@ -125,7 +148,7 @@ __device__ __forceinline__ void consumer_tile(uint32_t smem, uint32_t q_tile, in
             ms[r] = m_use * a.scale_log2;
         }
 #pragma unroll
-        for (int nb = 0; nb < BN / 8; ++nb)
+        for (int nb = 0; nb < NB; ++nb)
 #pragma unroll
             for (int r = 0; r < 2; ++r) {
                 const float p0 = ex2f(fmaf(sacc[nb][2 * r], a.scale_log2, -ms[r]));
@@ -138,9 +161,10 @@ __device__ __forceinline__ void consumer_tile(uint32_t smem, uint32_t q_tile, in
         for (int r = 0; r < 2; ++r)
             row_sum[r] = row_sum[r] * alpha[r] + ((sm4[r][0] + sm4[r][1]) + (sm4[r][2] + sm4[r][3]));
     };
-    auto pack_p = [&]() {
+    // P of the first KEYS columns into the PV operand (the rest of pa is not read: issue_pv of as many keys)
+    auto pack_p = [&](auto keys) {
 #pragma unroll
-        for (int kk = 0; kk < BN / 16; ++kk) {
+        for (int kk = 0; kk < decltype(keys)::value / 16; ++kk) {
             pa[kk][0] = E::pack(sacc[2 * kk][0], sacc[2 * kk][1]);
             pa[kk][1] = E::pack(sacc[2 * kk][2], sacc[2 * kk][3]);
             pa[kk][2] = E::pack(sacc[2 * kk + 1][0], sacc[2 * kk + 1][1]);
@@ -153,19 +177,19 @@ __device__ __forceinline__ void consumer_tile(uint32_t smem, uint32_t q_tile, in
         mbar_wait(bars + Tr::bar_full_k(s), (it0 / S) & 1);
         turn_wait<Tr>(wg);
         wgmma_fence();
-        issue_s(s);
+        issue_s0(s);
         wgmma_commit();
         turn_pass<Tr>(wg);
         wgmma_wait<0>();
         fence_acc(sacc);
         mbar_arrive(bars + Tr::bar_empty_k(s));
         if (n_tiles == 1) mbar_arrive(empty_q);
-        float alpha[2];
-        softmax_j(0, alpha);  // acc_o is still zero: no rescale needed
-        pack_p();
+        float alpha[2];  // acc_o is still zero: no rescale needed
+        softmax_j(First{}, 0, a.causal ? a.nk : first_keys, alpha);
+        pack_p(First{});
     }
-#pragma unroll 1
-    for (int j = 1; j < n_tiles; ++j) {
+    // key tile j >= 1; PV_KEYS = keys of tile j-1 (its PV is issued here)
+    auto key_step = [&](int j, auto pv_keys) {
         const int s = (it0 + j) % S;
         const int sp = (it0 + j - 1) % S;
         mbar_wait(bars + Tr::bar_full_k(s), ((it0 + j) / S) & 1);
@@ -174,15 +198,15 @@ __device__ __forceinline__ void consumer_tile(uint32_t smem, uint32_t q_tile, in
         issue_s(s);
         wgmma_commit();
         mbar_wait(bars + Tr::bar_full_v(sp), ((it0 + j - 1) / S) & 1);
-        issue_pv(sp);
+        issue_pv(pv_keys, sp);
         wgmma_commit();
         turn_pass<Tr>(wg);
-        wgmma_wait<1>();  // S(j) done; PV(j-1) may still run
+        wgmma_wait<1>();  // S(j) done; PV(j-1) may still run (ptxas waits for it anyway, NOTES t12)
         fence_acc(sacc);
         mbar_arrive(bars + Tr::bar_empty_k(s));
         if (j == n_tiles - 1) mbar_arrive(empty_q);
         float alpha[2];
-        softmax_j(j, alpha);
+        softmax_j(Whole{}, Tr::key0(j, first_keys), a.nk, alpha);
         wgmma_wait<0>();  // PV(j-1) done
         fence_acc(acc_o);
         fence_regs_u2(pa);
@@ -194,15 +218,29 @@ __device__ __forceinline__ void consumer_tile(uint32_t smem, uint32_t q_tile, in
             acc_o[nb][2] *= alpha[1];
             acc_o[nb][3] *= alpha[1];
         }
-        pack_p();
+        pack_p(Whole{});
+    };
+    int j1 = 1;
+    if constexpr (kShort) {  // peeled: the only step whose PV is short
+        if (n_tiles > 1) key_step(1, First{});
+        j1 = 2;
     }
+#pragma unroll 1
+    for (int j = j1; j < n_tiles; ++j) key_step(j, Whole{});
     if (n_tiles > 0) {
         const int sp = (it0 + n_tiles - 1) % S;
         mbar_wait(bars + Tr::bar_full_v(sp), ((it0 + n_tiles - 1) / S) & 1);
-        wgmma_fence();
-        issue_pv(sp);
-        wgmma_commit();
-        wgmma_wait<0>();
+        if (kShort && n_tiles == 1) {  // each shape issued, committed and waited for in its own block
+            wgmma_fence();
+            issue_pv(First{}, sp);
+            wgmma_commit();
+            wgmma_wait<0>();
+        } else {
+            wgmma_fence();
+            issue_pv(Whole{}, sp);
+            wgmma_commit();
+            wgmma_wait<0>();
+        }
         fence_acc(acc_o);
         fence_regs_u2(pa);
         mbar_arrive(bars + Tr::bar_empty_v(sp));

@@ -13,10 +13,10 @@
 namespace da {
 namespace sm90 {
 
-// Key tile j of head (h, b), the it-th tile through the stage ring.
+// The key tile starting at key0 of head (h, b), the it-th tile through the stage ring.
 template <typename Tr>
-__device__ __forceinline__ void produce_kv(uint32_t smem, const void* tmap_k, const void* tmap_v, int it, int j, int h,
-                                           int b) {
+__device__ __forceinline__ void produce_kv(uint32_t smem, const void* tmap_k, const void* tmap_v, int it, int key0,
+                                           int h, int b) {
     constexpr int S = Tr::kStages;
     const int s = it % S;
     const uint32_t bars = smem + Tr::kOffBars;
@@ -25,17 +25,18 @@ __device__ __forceinline__ void produce_kv(uint32_t smem, const void* tmap_k, co
     if (wait_empty) mbar_wait(bars + Tr::bar_empty_k(s), phase);
     mbar_arrive_expect_tx(bars + Tr::bar_full_k(s), Tr::kKBytes);
     tma_load_tile<Tr::kHeadDim>(smem + Tr::kOffK + s * Tr::kKBytes, tmap_k, bars + Tr::bar_full_k(s), Tr::kBlockN,
-                                j * Tr::kBlockN, h, b);
+                                key0, h, b);
     if (wait_empty) mbar_wait(bars + Tr::bar_empty_v(s), phase);
     mbar_arrive_expect_tx(bars + Tr::bar_full_v(s), Tr::kVBytes);
     tma_load_tile<Tr::kHeadDim>(smem + Tr::kOffV + s * Tr::kVBytes, tmap_v, bars + Tr::bar_full_v(s), Tr::kBlockN,
-                                j * Tr::kBlockN, h, b);
+                                key0, h, b);
 }
 
-// Query tile number n of this CTA (m0, h, b) with n_tiles key tiles; it = key tiles issued so far.
+// Query tile number n of this CTA (m0, h, b) with n_tiles key tiles (tiling: Sm90Traits::key0); it = key
+// tiles issued so far.
 template <typename Tr>
 __device__ __forceinline__ void produce_query_tile(uint32_t smem, const Sm90Params& p, int n, int m0, int n_tiles,
-                                                   int it, int h, int b) {
+                                                   int first_keys, int it, int h, int b) {
     const uint32_t bars = smem + Tr::kOffBars;
     const int qb = n & 1;
     if (n >= 2) mbar_wait(bars + Tr::bar_empty_q(qb), ((n >> 1) & 1) ^ 1);
@@ -43,7 +44,8 @@ __device__ __forceinline__ void produce_query_tile(uint32_t smem, const Sm90Para
     tma_load_tile<Tr::kHeadDim>(smem + Tr::kOffQ + qb * Tr::kQBytes, &p.tmap_q, bars + Tr::bar_full_q(qb),
                                 Tr::kBlockM, m0, h, b);
 #pragma unroll 1
-    for (int j = 0; j < n_tiles; ++j) produce_kv<Tr>(smem, &p.tmap_k, &p.tmap_v, it + j, j, h, b);
+    for (int j = 0; j < n_tiles; ++j)
+        produce_kv<Tr>(smem, &p.tmap_k, &p.tmap_v, it + j, Tr::key0(j, first_keys), h, b);
 }
 
 }  // namespace sm90

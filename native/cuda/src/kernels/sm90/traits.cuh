@@ -30,6 +30,7 @@ struct Sm90Traits {
     static constexpr int kWgRows = 64;
     static constexpr int kBlockM = kWgRows * kNWG;  // query rows per CTA
     static constexpr int kBlockN = 128;             // key tile
+    static constexpr int kShortN = 80;              // width of a short first key tile (n80 wgmma)
     static constexpr int kStages = kStages_;  // K/V pipeline depth (4 measured best, kernel-h200-tuning.md)
     static constexpr int kConsumerThreads = 128 * kNWG;
     static constexpr int kNThreads = 128 + kConsumerThreads;
@@ -56,6 +57,17 @@ struct Sm90Traits {
     static constexpr int kSmemBytes = kOffBars + kNumBars * 8 + 1024;  // + slack to align the base
     static_assert(kSmemBytes <= 227 * 1024, "shared memory");
     static_assert(kKBytes % 1024 == 0, "tiles stay 1024-byte aligned");
+
+    // Key tiling of a query tile with n_tiles key tiles: tile 0 = keys [0, first), tile j >= 1 = keys
+    // [first + (j-1) kBlockN, first + j kBlockN). Non-causal, the partial tile comes first, so that every
+    // other tile is whole and unmasked, and a first tile of <= kShortN keys is computed kShortN wide (S, softmax
+    // and PV; N = 577: 65 + 4 x 128 keys, 7.5% less work than 5 x 128); causal keeps first = kBlockN.
+    __host__ __device__ static int first_keys(int nk, int n_tiles, bool causal) {
+        return causal || n_tiles == 0 ? kBlockN : nk - (n_tiles - 1) * kBlockN;
+    }
+    __host__ __device__ static int key0(int j, int first) { return j == 0 ? 0 : first + (j - 1) * kBlockN; }
+    // Whether key tile 0 takes the kShortN-wide instance of the consumer (mainloop.cuh).
+    __host__ __device__ static bool short_first(int first, bool causal) { return first <= kShortN && !causal; }
 
     // mbarrier byte offsets inside the barrier block
     __host__ __device__ static constexpr int bar_full_q(int q) { return 8 * q; }

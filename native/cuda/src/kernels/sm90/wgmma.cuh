@@ -279,5 +279,36 @@ __device__ __forceinline__ void wgmma_ss_n128(float (&d)[16][4], uint64_t desc_a
 }
 #undef DA_WGMMA_SS_M64N128K16
 
+// D[64 x 80] (+)= A[64 x 16] * B[16 x 80] into the first 10 of d's 16 column blocks: S of a short first key tile
+// (577 = 65 + 4 x 128 keys), same layouts as the n128 form.
+#define DA_WGMMA_SS_M64N80K16(AB)                                                                                      \
+    asm volatile(                                                                                                      \
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %42, 0;\n"                                                                   \
+        "wgmma.mma_async.sync.aligned.m64n80k16.f32." AB "." AB " {"                                                   \
+        "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "                                       \
+        "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, "                             \
+        "%32, %33, %34, %35, %36, %37, %38, %39"                                                                        \
+        "}, %40, %41, p, 1, 1, 0, 0;\n}\n"                                                                             \
+        : "+f"(d[0][0]), "+f"(d[0][1]), "+f"(d[0][2]), "+f"(d[0][3]),                                                  \
+          "+f"(d[1][0]), "+f"(d[1][1]), "+f"(d[1][2]), "+f"(d[1][3]),                                                  \
+          "+f"(d[2][0]), "+f"(d[2][1]), "+f"(d[2][2]), "+f"(d[2][3]),                                                  \
+          "+f"(d[3][0]), "+f"(d[3][1]), "+f"(d[3][2]), "+f"(d[3][3]),                                                  \
+          "+f"(d[4][0]), "+f"(d[4][1]), "+f"(d[4][2]), "+f"(d[4][3]),                                                  \
+          "+f"(d[5][0]), "+f"(d[5][1]), "+f"(d[5][2]), "+f"(d[5][3]),                                                  \
+          "+f"(d[6][0]), "+f"(d[6][1]), "+f"(d[6][2]), "+f"(d[6][3]),                                                  \
+          "+f"(d[7][0]), "+f"(d[7][1]), "+f"(d[7][2]), "+f"(d[7][3]),                                                  \
+          "+f"(d[8][0]), "+f"(d[8][1]), "+f"(d[8][2]), "+f"(d[8][3]),                                                  \
+          "+f"(d[9][0]), "+f"(d[9][1]), "+f"(d[9][2]), "+f"(d[9][3])                                                   \
+        : "l"(desc_a), "l"(desc_b), "r"(scale_d))
+
+template <bool kBF16>
+__device__ __forceinline__ void wgmma_ss_n80(float (&d)[16][4], uint64_t desc_a, uint64_t desc_b, int scale_d) {
+    if constexpr (kBF16)
+        DA_WGMMA_SS_M64N80K16("bf16");
+    else
+        DA_WGMMA_SS_M64N80K16("f16");
+}
+#undef DA_WGMMA_SS_M64N80K16
+
 }  // namespace sm90
 }  // namespace da
