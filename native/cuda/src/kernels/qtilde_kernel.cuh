@@ -23,6 +23,10 @@ struct QtildeTraits {
     static constexpr int kHeadDim = kHeadDim_;
     static constexpr bool kBF16 = kBF16_;
     static constexpr int kNThreads = kHeadDim * 4;  // one warp per 8 columns (lsh_tc_keys)
+    // CTAs per SM the registers must allow: at d = 64 ptxas took 86, so 3 fit (37.5% occupancy, ncu) in a kernel
+    // that waits on memory and shared-memory latency; 4 (63 registers, no spills; shared memory allows 4) made the
+    // pre-pass ~14 µs (of ~73) faster (H200, same run: N = 577 G = 2 call 0.296 -> 0.283 ms); 5 spills.
+    static constexpr int kMinBlocks = 4;
     static constexpr int kStrideD = kHeadDim + 8;   // padded rows: conflict-free ldmatrix
     static constexpr int kMaxRows = 128;
     static constexpr int kOffQ = 0;
@@ -44,7 +48,7 @@ struct QtildeArgs {
 };
 
 template <typename Tr>
-__global__ void __launch_bounds__(Tr::kNThreads) qtilde_kernel(const QtildeArgs p) {
+__global__ void __launch_bounds__(Tr::kNThreads, Tr::kMinBlocks) qtilde_kernel(const QtildeArgs p) {
     using E = Elem<Tr::kBF16>;
     using T = typename E::T;
     constexpr int D = Tr::kHeadDim;
