@@ -22,7 +22,7 @@ if [ "$kdir" != - ]; then
   else
     earlier=$(sed -n '1s/.*commit \([0-9a-f]*\).*/\1/p' "$res/kernel-$tag-tuning.md" 2>/dev/null || true)
     tuning=$(sed -n '/^## Block-size tuning/,$p' "$res/kernel-$tag-tuning.md" 2>/dev/null \
-      | sed "1{/not re-run/!s/\$/ (not re-run this time: the tables of commit ${earlier:-unknown})/}")
+      | sed "1{/not re-run/!s/\$/ (not re-run this time: this section and those after it are from commit ${earlier:-unknown})/}")
   fi
   {
     echo "# Kernel tuning, pre-pass split and correctness on the $tag — $date, commit $commit"
