@@ -91,25 +91,15 @@ __device__ __forceinline__ void consumer_tile(uint32_t smem, uint32_t q_tile, in
     const uint64_t desc_q = make_desc_sw<SW>(q_tile + wg * Tr::kWgRows * Tile::kRowBytes, 16, Tile::kAtomBytes);
     const uint64_t desc_k = make_desc_sw<SW>(smem + Tr::kOffK, 16, Tile::kAtomBytes);
     const uint64_t desc_v = make_desc_sw<SW>(smem + Tr::kOffV, BN * Tile::kRowBytes, Tile::kAtomBytes);
-    auto issue_s = [&](int s) {
-        const uint64_t dk = desc_k + static_cast<uint64_t>((s * Tr::kKBytes) >> 4);
-#pragma unroll
-        for (int ks = 0; ks < D / 16; ++ks)  // K-major: 16 columns = 32 bytes further along the swizzled rows
-            wgmma_ss_n128<Tr::kBF16>(sacc, desc_q + 2 * ks, dk + 2 * ks, ks > 0 ? 1 : 0);
-    };
     using Whole = std::integral_constant<int, BN>;
     using Short = std::integral_constant<int, Tr::kShortN>;
     using First = std::conditional_t<kShort, Short, Whole>;  // keys computed in key tile 0
-    // S of key tile 0 (stage s): n128, or n80 into sacc's first 10 column blocks
-    auto issue_s0 = [&](int s) {
-        if constexpr (kShort) {
-            const uint64_t dk = desc_k + static_cast<uint64_t>((s * Tr::kKBytes) >> 4);
+    // S of the first KEYS keys of the tile in stage s (80: into sacc's first 10 column blocks)
+    auto issue_s = [&](auto keys, int s) {
+        const uint64_t dk = desc_k + static_cast<uint64_t>((s * Tr::kKBytes) >> 4);
 #pragma unroll
-            for (int ks = 0; ks < D / 16; ++ks)
-                wgmma_ss_n80<Tr::kBF16>(sacc, desc_q + 2 * ks, dk + 2 * ks, ks > 0 ? 1 : 0);
-        } else {
-            issue_s(s);
-        }
+        for (int ks = 0; ks < D / 16; ++ks)  // K-major: 16 columns = 32 bytes further along the swizzled rows
+            wgmma_ss_s<decltype(keys)::value, Tr::kBF16>(sacc, desc_q + 2 * ks, dk + 2 * ks, ks > 0 ? 1 : 0);
     };
     // O += P V over the first KEYS keys of the tile in stage s
     auto issue_pv = [&](auto keys, int s) {
@@ -177,7 +167,7 @@ __device__ __forceinline__ void consumer_tile(uint32_t smem, uint32_t q_tile, in
         mbar_wait(bars + Tr::bar_full_k(s), (it0 / S) & 1);
         turn_wait<Tr>(wg);
         wgmma_fence();
-        issue_s0(s);
+        issue_s(First{}, s);
         wgmma_commit();
         turn_pass<Tr>(wg);
         wgmma_wait<0>();
@@ -195,7 +185,7 @@ __device__ __forceinline__ void consumer_tile(uint32_t smem, uint32_t q_tile, in
         mbar_wait(bars + Tr::bar_full_k(s), ((it0 + j) / S) & 1);
         turn_wait<Tr>(wg);
         wgmma_fence();
-        issue_s(s);
+        issue_s(Whole{}, s);
         wgmma_commit();
         mbar_wait(bars + Tr::bar_full_v(sp), ((it0 + j - 1) / S) & 1);
         issue_pv(pv_keys, sp);

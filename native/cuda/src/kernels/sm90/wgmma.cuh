@@ -270,15 +270,6 @@ struct WgmmaRS<128, true> {
           "+f"(d[15][0]), "+f"(d[15][1]), "+f"(d[15][2]), "+f"(d[15][3])                                               \
         : "l"(desc_a), "l"(desc_b), "r"(scale_d))
 
-template <bool kBF16>
-__device__ __forceinline__ void wgmma_ss_n128(float (&d)[16][4], uint64_t desc_a, uint64_t desc_b, int scale_d) {
-    if constexpr (kBF16)
-        DA_WGMMA_SS_M64N128K16("bf16");
-    else
-        DA_WGMMA_SS_M64N128K16("f16");
-}
-#undef DA_WGMMA_SS_M64N128K16
-
 // D[64 x 80] (+)= A[64 x 16] * B[16 x 80] into the first 10 of d's 16 column blocks: S of a short first key tile
 // (577 = 65 + 4 x 128 keys), same layouts as the n128 form.
 #define DA_WGMMA_SS_M64N80K16(AB)                                                                                      \
@@ -301,13 +292,20 @@ __device__ __forceinline__ void wgmma_ss_n128(float (&d)[16][4], uint64_t desc_a
           "+f"(d[9][0]), "+f"(d[9][1]), "+f"(d[9][2]), "+f"(d[9][3])                                                   \
         : "l"(desc_a), "l"(desc_b), "r"(scale_d))
 
-template <bool kBF16>
-__device__ __forceinline__ void wgmma_ss_n80(float (&d)[16][4], uint64_t desc_a, uint64_t desc_b, int scale_d) {
-    if constexpr (kBF16)
+// One k-step of S = Q K^T, N = 128 keys (a whole key tile) or 80 (a short first tile).
+template <int N, bool kBF16>
+__device__ __forceinline__ void wgmma_ss_s(float (&d)[16][4], uint64_t desc_a, uint64_t desc_b, int scale_d) {
+    static_assert(N == 128 || N == 80, "S tile width");
+    if constexpr (N == 128 && kBF16)
+        DA_WGMMA_SS_M64N128K16("bf16");
+    else if constexpr (N == 128)
+        DA_WGMMA_SS_M64N128K16("f16");
+    else if constexpr (kBF16)
         DA_WGMMA_SS_M64N80K16("bf16");
     else
         DA_WGMMA_SS_M64N80K16("f16");
 }
+#undef DA_WGMMA_SS_M64N128K16
 #undef DA_WGMMA_SS_M64N80K16
 
 }  // namespace sm90
