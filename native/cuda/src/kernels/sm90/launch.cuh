@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "../../common/fwd_args.h"
+#include "../device_props.cuh"
 #include "../qtilde_kernel.cuh"
 #include "../smem_attr.cuh"
 #include "fwd_kernel.cuh"
@@ -30,9 +31,8 @@ cudaError_t launch_attention(Sm90Params& p, cudaStream_t stream) {
     const FwdArgs& a = p.args;
     cudaError_t e = ensure_smem_limit<&fwd_kernel_sm90<Tr>>(Tr::kSmemBytes);
     if (e != cudaSuccess) return e;
-    int device = 0, sms = 0;
-    e = cudaGetDevice(&device);
-    if (e == cudaSuccess) e = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
+    int sms = 0;
+    e = current_sm_count(&sms);
     if (e != cudaSuccess) return e;
     const int64_t tiles = static_cast<int64_t>((a.nq + Tr::kBlockM - 1) / Tr::kBlockM) * a.heads * a.batch;
     if (tiles > 0x7fffffff) return cudaErrorNotSupported;
