@@ -8,6 +8,8 @@
 // The kernel computes exact attention of its Q input: for G > 1 that input is Q~ from the hashing
 // pre-pass (../qtilde_kernel.cuh), so DistrAttention costs the pre-pass plus this kernel.
 #pragma once
+#include <type_traits>
+
 #include "../../common/fwd_args.h"
 #include "../utils.cuh"
 #include "mainloop.cuh"
@@ -98,13 +100,16 @@ __global__ void __launch_bounds__(Tr::kNThreads, 1) fwd_kernel_sm90(const __grid
             const int qb = n & 1;
             mbar_wait(bars + Tr::bar_full_q(qb), (n >> 1) & 1);
             T* gO = static_cast<T*>(a.o) + q.b * a.o_bs + q.h * a.o_hs;
+            const uint32_t q_tile = sbase + Tr::kOffQ + qb * Tr::kQBytes;
+            auto run = [&](auto short_first) {
+                consumer_tile<Tr, T, decltype(short_first)::value>(sbase, q_tile, qb, a, gO, q.m0, q.n_tiles,
+                                                                   q.first_keys, it, q.b, q.h, ctid);
+            };
             // one instance per first-tile width, so that no wgmma shape is chosen at run time inside the loop
             if (Tr::short_first(q.first_keys, a.causal != 0))
-                consumer_tile<Tr, T, true>(sbase, sbase + Tr::kOffQ + qb * Tr::kQBytes, qb, a, gO, q.m0, q.n_tiles,
-                                           q.first_keys, it, q.b, q.h, ctid);
+                run(std::true_type{});
             else
-                consumer_tile<Tr, T, false>(sbase, sbase + Tr::kOffQ + qb * Tr::kQBytes, qb, a, gO, q.m0, q.n_tiles,
-                                            q.first_keys, it, q.b, q.h, ctid);
+                run(std::false_type{});
             it += q.n_tiles;
         }
         pingpong_end<Tr>(ctid >> 7);

@@ -4,6 +4,7 @@
 #include <cuda_runtime.h>
 
 #include "params.h"
+#include "swizzle.h"
 
 namespace da {
 namespace sm90 {
@@ -39,7 +40,8 @@ bool make_tensor_map(CUtensorMap* m, const void* ptr, int d, bool bf16, int rows
     const int64_t rs_b = rs * 2;
     const int64_t hs_b = heads > 1 ? hs * 2 : rs_b * rows;
     const int64_t bs_b = batch > 1 ? bs * 2 : hs_b * heads;
-    const int box_cols = d * 2 < 128 ? d : 64;
+    const int row_bytes = box_row_bytes(d);  // the device's SwizzledTile<d> reads the same boxes
+    const int box_cols = row_bytes / 2;
     const cuuint64_t dims[4] = {static_cast<cuuint64_t>(d), static_cast<cuuint64_t>(rows),
                                 static_cast<cuuint64_t>(heads), static_cast<cuuint64_t>(batch)};
     const cuuint64_t strides[3] = {static_cast<cuuint64_t>(rs_b), static_cast<cuuint64_t>(hs_b),
@@ -48,7 +50,7 @@ bool make_tensor_map(CUtensorMap* m, const void* ptr, int d, bool bf16, int rows
     const cuuint32_t estr[4] = {1u, 1u, 1u, 1u};
     const CUresult r = fn(m, bf16 ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 4,
                           const_cast<void*>(ptr), dims, strides, box, estr, CU_TENSOR_MAP_INTERLEAVE_NONE,
-                          d * 2 < 128 ? CU_TENSOR_MAP_SWIZZLE_64B : CU_TENSOR_MAP_SWIZZLE_128B,
+                          row_bytes == 128 ? CU_TENSOR_MAP_SWIZZLE_128B : CU_TENSOR_MAP_SWIZZLE_64B,
                           CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
     return r == CUDA_SUCCESS;
 }

@@ -8,6 +8,7 @@
 #pragma once
 #include <stdint.h>
 
+#include "swizzle.h"
 #include "wgmma.cuh"
 
 namespace da {
@@ -15,7 +16,7 @@ namespace sm90 {
 
 template <int D>
 struct SwizzledTile {
-    static constexpr int kRowBytes = D * 2 < 128 ? D * 2 : 128;  // bytes of one box row
+    static constexpr int kRowBytes = box_row_bytes(D);            // bytes of one box row
     static constexpr int kBoxCols = kRowBytes / 2;                // elements of one box row
     static constexpr int kBoxes = D / kBoxCols;                   // boxes per tile (2 for d = 128)
     static constexpr int kSwizzle = kRowBytes;                    // 128B or 64B swizzle
