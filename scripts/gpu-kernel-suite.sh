@@ -32,7 +32,7 @@ if want build; then
     exit 1
   fi
   grep -E "ptxas info|spill|bytes stack" "$OUT/build.log" >"$OUT/ptxas.log" || true
-  summary+=("build: ok in $(( $(date +%s) - t0 ))s; $(grep -c 'Compiling entry' "$OUT/ptxas.log") kernels; spills: $(grep -E 'spill stores' "$OUT/ptxas.log" | grep -vc ' 0 bytes spill stores')")
+  summary+=("build: ok in $(( $(date +%s) - t0 ))s; $(grep -c 'Compiling entry' "$OUT/ptxas.log") kernels; spills: $(grep -E 'spill stores' "$OUT/ptxas.log" | grep -vc ' 0 bytes spill stores'); wgmma serialised (C7511/C7520): $(grep -E 'C75(11|20)' "$OUT/ptxas.log" | grep -c .)")
   (cd "$BUILD" && ctest --output-on-failure >"$OUT/ctest.log" 2>&1) && summary+=("ctest: $(tail -3 "$OUT/ctest.log" | grep 'tests passed')") \
       || { summary+=("ctest: FAILED"); status=1; }
 fi
