@@ -80,12 +80,14 @@ public sealed partial class VitImageClassificationTrainer
         /// <summary>Where to train and score. Auto picks CUDA when available.</summary>
         public ComputeDevice Device { get; set; } = ComputeDevice.Auto;
 
-        /// <summary>Mixed precision of DistrAttention on CUDA: Float16/BFloat16 cast Q, K, V to that type for the native
-        /// kernel and the output back to float32; weights, other activations and the optimizer stay float32 (master weights),
-        /// so no loss scaling is applied (prefer BFloat16 for training: its range is float32's). Float32 (default) runs the
-        /// reference for float32 attention on CUDA. No effect on the CPU or on exact attention. Not saved with the model:
-        /// a loaded model scores in Float32 unless <c>SetAttentionPrecision</c> is called on it.</summary>
-        public AttentionPrecision Precision { get; set; } = AttentionPrecision.Float32;
+        /// <summary>
+        /// The whole model's compute precision in training and inference, like PyTorch's autocast: with BFloat16 or
+        /// Float16 the matrix products, the patch convolution and attention run in that type on float32 master weights;
+        /// layer norm, the loss and the optimiser stay float32; Float16 adds dynamic loss scaling. Float32 on CUDA uses TF32
+        /// matrix products. Null (default): BFloat16 on CUDA, Float32 on the CPU. Saved with the model; a loaded model
+        /// scores in the saved precision.
+        /// </summary>
+        public ComputePrecision? Precision { get; set; }
 
         /// <summary>Intra-op CPU threads for libtorch (process-wide); null means all logical cores. Only set on CPU.</summary>
         public int? NumberOfThreads { get; set; }

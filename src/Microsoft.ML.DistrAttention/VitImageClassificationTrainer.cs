@@ -1,4 +1,4 @@
-using DistrAttention.Vit.Native;
+using DistrAttention.Vit.Model;
 using DistrAttention.Vit.Runtime;
 using Microsoft.ML.DistrAttention.Internal;
 using TorchSharp;
@@ -59,10 +59,11 @@ public sealed partial class VitImageClassificationTrainer : IEstimator<VitImageC
             float[] std = o.NormalizationStd ?? Enumerable.Repeat(0.5f, config.Channels).ToArray();
 
             model.to(device);
-            model.SetAttentionPrecision(o.Precision);
+            model.Precision = o.Precision ?? (device.type == DeviceType.CUDA ? ComputePrecision.BFloat16 : ComputePrecision.Float32);
+            TorchRuntime.UseTf32(device);
             var history = new TrainingLoop(o, model, device, mean, std).Run(train, validation);
             var settings = new ScorerSettings(o.LabelColumnName, o.ImageColumnName, o.ScoreColumnName,
-                o.PredictedLabelColumnName, mean, std, o.BatchSize, o.Device);
+                o.PredictedLabelColumnName, mean, std, o.BatchSize, o.Device, model.Precision);
             return new VitImageClassificationTransformer(model, device, settings, keys, history);
         }
         catch

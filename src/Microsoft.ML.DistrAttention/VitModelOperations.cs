@@ -244,6 +244,8 @@ public static class VitModelOperations
             var requested = device ?? meta.Scorer.Device;
             var torchDevice = TorchRuntime.Resolve(requested);
             model.to(torchDevice);
+            model.Precision = meta.Scorer.Precision;
+            TorchRuntime.UseTf32(torchDevice);
             var settings = meta.Scorer with { Device = requested };
             var keys = new LabelKeys(meta.ClassCount, meta.KeyValueType, meta.KeyValues);
             return new VitImageClassificationTransformer(model, torchDevice, settings, keys,

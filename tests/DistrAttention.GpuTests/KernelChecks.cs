@@ -27,6 +27,8 @@ internal static class KernelChecks
             foreach (int g in new[] { 1, 2, 4 })
                 Gradients(h, d % 64 == 0 ? ScalarType.BFloat16 : ScalarType.Float16, d, g, d == 64 ? 128 : 64, 197);
         Gradients(h, ScalarType.Float16, 64, 2, 64, 77);
+        Gradients(h, ScalarType.BFloat16, 64, 4, 64, 197, DistrAttentionMode.Sample);
+        Gradients(h, ScalarType.Float16, 32, 2, 128, 300, DistrAttentionMode.Mean, causal: true);
     }
 
     private static void Forward(Harness h, ScalarType dtype, int d, int g, int l, int nq, int nk, bool causal, DistrAttentionMode mode)
@@ -101,18 +103,24 @@ internal static class KernelChecks
         return perm;
     }
 
-    private static void Gradients(Harness h, ScalarType dtype, int d, int g, int l, int n)
+    private static void Gradients(Harness h, ScalarType dtype, int d, int g, int l, int n,
+        DistrAttentionMode mode = DistrAttentionMode.Mean, bool causal = false)
     {
-        h.Check($"gradients {dtype} d={d} G={g} l={l} N={n}", () =>
+        h.Check($"gradients {dtype} d={d} G={g} l={l} N={n}{(causal ? " causal" : "")}{(mode == DistrAttentionMode.Sample ? " sample" : "")}", () =>
         {
             using var scope = NewDisposeScope();
-            var options = new AttentionOptions { GroupSize = g, BlockSize = l, Seed = Random.Shared.Next() };
+            var options = new AttentionOptions { GroupSize = g, BlockSize = l, Mode = mode, Causal = causal, Seed = 1000 * d + 10 * g + l };
             var r = DistrAttentionLsh.ProjectionMatrix(l, options.Seed).cuda();
             var inputs = Enumerable.Range(0, 3).Select(_ => TensorMath.Random(CUDA, dtype, false, 2, 3, n, d)).ToArray();
             var weight = TensorMath.Random(CUDA, ScalarType.Float32, false, 2, 3, n, d);
 
+            // The training path: native Q~ pre-pass (da_qtilde) + fused exact attention, and the adjoint of Q -> Q~.
             var native = inputs.Select(t => t.detach().requires_grad_(true)).ToArray();
-            var outNative = NativeDistrAttentionFunction.Apply(native[0], native[1], native[2], r, options);
+            using var module = new NativeDistrAttention(options, d);
+            module.to(CUDA);
+            var outNative = module.forward(native[0], native[1], native[2]);
+            var expectedPath = g > 1 && d is 32 or 64 ? AttentionPath.NativeQTilde : AttentionPath.Reference;
+            if (module.LastPath != expectedPath) return $"the training call ran {module.LastPath}, not {expectedPath}";
             var gradNative = autograd.grad([outNative.to(ScalarType.Float32).mul(weight).sum()], native);
 
             var reference = inputs.Select(t => t.detach().to(ScalarType.Float32).requires_grad_(true)).ToArray();
@@ -120,7 +128,7 @@ internal static class KernelChecks
             var gradRef = autograd.grad([outRef.mul(weight).sum()], reference);
 
             var errors = gradNative.Zip(gradRef, TensorMath.RelativeError).ToArray();
-            string detail = $"dq {errors[0]:E2}, dk {errors[1]:E2}, dv {errors[2]:E2} (vs fp32 reference autograd)";
+            string detail = $"seed {options.Seed}: dq {errors[0]:E2}, dk {errors[1]:E2}, dv {errors[2]:E2} (vs fp32 literal per-block reference autograd)";
             return errors.All(e => e <= 2 * Tolerance) ? "ok: " + detail : detail;
         });
     }

@@ -36,6 +36,7 @@ h.Check("native library loaded with CUDA kernels", () => DistrAttentionNative.Is
 if (DistrAttentionNative.IsAvailable)
 {
     KernelChecks.Run(h);
+    QTildeChecks.Run(h);
     VitChecks.Run(h);
 }
 TrainerChecks.Run(h, outDir);

@@ -30,7 +30,7 @@ internal static class TrainerChecks
         h.Check("trainer on CUDA (DistrAttention native, Precision=BFloat16), 4 epochs: test accuracy ≥ 0.6", () =>
         {
             var options = Options(ComputeDevice.Cuda, epochs: 4);
-            options.Precision = AttentionPrecision.BFloat16;
+            options.Precision = DistrAttention.Vit.Model.ComputePrecision.BFloat16;
             var (model, vit) = SamplePipeline.Fit(ml, trainView, null, options);
             gpuModel = model;
             var metrics = ml.MulticlassClassification.Evaluate(model.Transform(testView));

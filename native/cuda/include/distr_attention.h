@@ -109,6 +109,15 @@ DA_API void da_fwd_params_init(da_fwd_params* p);
 /* Validates, picks the kernel configuration and launches on `stream`. */
 DA_API int da_forward(const da_fwd_params* p, void* stream);
 
+/* The hashing pre-pass alone (DESIGN.md §3.8: DistrAttention is exact attention on Q~): writes
+   Q~ [B,H,Nq,d] into o (dtype; strides o_*), Q~[i,c] = the representative of c's group in i's
+   query block (Mean: the group's mean, fp32 sum and one rounding; Sample: its first column), and,
+   when perm_out is non-NULL, sigma_b. Reads q and r; k, v, lse, scale, flags and block_n are
+   ignored (k and v may be NULL). G = 1 needs perm_out (Q~ = Q: nothing else to write). o must not
+   overlap q. Supported: compute capability >= 8.0, d in {32, 64}, l in {64, 128}; otherwise
+   DA_ERR_UNSUPPORTED. Asynchronous on `stream`, like da_forward. */
+DA_API int da_qtilde(const da_fwd_params* p, void* stream);
+
 /* Validation only (no CUDA call): DA_OK or the status da_forward would return for the
    arguments (except device-dependent checks). Sets the last error on failure. */
 DA_API int da_check_params(const da_fwd_params* p);

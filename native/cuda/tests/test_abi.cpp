@@ -43,6 +43,32 @@ TEST(Abi, HostPointersNeverCrash) {
     EXPECT_STRNE(da_last_error(), "");
 }
 
+TEST(Abi, QtildeValidatesLikeForwardAndNeedsSomethingToWrite) {
+    alignas(16) static unsigned char buf[1 << 16];
+    da_fwd_params p;
+    da_fwd_params_init(&p);
+    EXPECT_EQ(da_qtilde(nullptr, nullptr), DA_ERR_NULL_ARGUMENT);
+    EXPECT_EQ(da_qtilde(&p, nullptr), DA_ERR_NULL_ARGUMENT);  // q, o, r missing
+    EXPECT_STRNE(da_last_error(), "");
+    // k and v are not needed: Q~ reads q and r only.
+    p.q = buf; p.o = buf + 32768; p.r = reinterpret_cast<const float*>(buf);
+    p.batch = 1; p.heads = 1; p.nq = 16; p.head_dim = 64; p.q_row_stride = p.o_row_stride = 64;
+    p.group_size = 3;  // refused as da_forward refuses it
+    EXPECT_EQ(da_qtilde(&p, nullptr), DA_ERR_UNSUPPORTED);
+    p.group_size = 1;  // Q~ = Q and no perm_out: nothing to write
+    EXPECT_EQ(da_qtilde(&p, nullptr), DA_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(da_last_error()).find("nothing to write"), std::string::npos) << da_last_error();
+    p.group_size = 2;
+    const int st = da_qtilde(&p, nullptr);  // host memory: 'not built' or 'not device memory', never a crash
+    if (da_built_with_cuda()) {
+        EXPECT_TRUE(st == DA_ERR_INVALID_ARGUMENT || st == DA_ERR_CUDA) << st << " " << da_last_error();
+    } else {
+        EXPECT_EQ(st, DA_ERR_NOT_BUILT_WITH_CUDA) << da_last_error();
+    }
+    p.version = 99;
+    EXPECT_EQ(da_qtilde(&p, nullptr), DA_ERR_VERSION);
+}
+
 TEST(Abi, LastKernelStaysEmptyWithoutASuccessfulLaunch) {
     // Only a successful launch names a kernel ("sm90" / "portable"); failed calls leave it alone.
     if (da_built_with_cuda()) GTEST_SKIP() << "a CUDA build may have launched on this thread";

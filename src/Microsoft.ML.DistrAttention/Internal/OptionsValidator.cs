@@ -16,7 +16,7 @@ internal static class OptionsValidator
         if (o.ScoreColumnName == o.PredictedLabelColumnName)
             throw new ArgumentException($"ScoreColumnName and PredictedLabelColumnName must differ (both '{o.ScoreColumnName}').", nameof(o.PredictedLabelColumnName));
         Positive(o.Epochs, nameof(o.Epochs));
-        if (!Enum.IsDefined(o.Precision))
+        if (o.Precision is { } precision && !Enum.IsDefined(precision))
             throw Range(nameof(o.Precision), o.Precision, "must be Float32, Float16 or BFloat16");
         Positive(o.BatchSize, nameof(o.BatchSize));
         if (!(o.LearningRate > 0) || double.IsInfinity(o.LearningRate))

@@ -1,8 +1,10 @@
+using DistrAttention.Vit.Model;
 using DistrAttention.Vit.Runtime;
 
 namespace Microsoft.ML.DistrAttention.Internal;
 
-/// <summary>What a fitted transformer needs besides the model: column names, normalisation, batch size, device.</summary>
+/// <summary>What a fitted transformer needs besides the model: column names, normalisation, batch size, device, and the
+/// compute precision (files saved before it existed load as Float32).</summary>
 internal sealed record ScorerSettings(
     string LabelColumnName,
     string ImageColumnName,
@@ -11,4 +13,5 @@ internal sealed record ScorerSettings(
     float[] Mean,
     float[] Std,
     int BatchSize,
-    ComputeDevice Device);
+    ComputeDevice Device,
+    ComputePrecision Precision = ComputePrecision.Float32);

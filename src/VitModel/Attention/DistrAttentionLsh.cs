@@ -1,4 +1,5 @@
 using DistrAttention.Vit.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DistrAttention.Vit.Attention;
@@ -54,8 +55,19 @@ public static class DistrAttentionLsh
         long b = q.shape[0], h = q.shape[1], n = q.shape[2], d = q.shape[3];
         long blocks = (n + blockSize - 1) / blockSize;
         var rows = nn.functional.pad(q.detach().to(ScalarType.Float32), [0, 0, 0, blocks * blockSize - n]);
-        var projected = rows.reshape(b, h, blocks, blockSize, d).transpose(-1, -2)
-            .matmul(r.to(ScalarType.Float32, q.device)); // [B, H, blocks, d, 16]
+        Tensor projected;
+        // The sign bits are defined in float32 (DESIGN.md §3 step 1): no TF32 rounding of the projection on CUDA.
+        bool tf32 = q.device_type == DeviceType.CUDA && backends.cuda.matmul.allow_tf32;
+        if (tf32) backends.cuda.matmul.allow_tf32 = false;
+        try
+        {
+            projected = rows.reshape(b, h, blocks, blockSize, d).transpose(-1, -2)
+                .matmul(r.to(ScalarType.Float32, q.device)); // [B, H, blocks, d, 16]
+        }
+        finally
+        {
+            if (tf32) backends.cuda.matmul.allow_tf32 = true;
+        }
         var powers = pow(2, arange(AttentionOptions.ProjectionCount, ScalarType.Int64, q.device));
         return projected.gt(0).to(ScalarType.Int64).mul(powers).sum(-1).MoveToOuterDisposeScope();
     }

@@ -4,10 +4,11 @@ using static TorchSharp.torch;
 namespace DistrAttention.Vit.Attention;
 
 /// <summary>
-/// DistrAttention in TorchSharp tensor ops: the executable specification of DESIGN.md §3. Batched over
-/// (B, H, query blocks), autograd-capable (the permutation is a constant; gradients flow through Q̂, K̂ and V),
-/// CPU and CUDA, fp32/fp16/bf16 inputs (fp64 too, for gradient checks). Hashing and softmax run in fp32
-/// (fp64 for fp64 inputs). The projection matrix R [l, 16] is the buffer <c>r</c>.
+/// DistrAttention in TorchSharp tensor ops, CPU and CUDA, fp32/fp16/bf16 inputs (fp64 too, for gradient checks).
+/// The module's forward is the fast form, Q̃ plus fused exact attention (<see cref="QTildeAttention"/>, DESIGN.md
+/// §3.8), autograd-capable with O(N) memory. <see cref="Compute"/> is the literal per-block form of DESIGN.md §3 —
+/// the executable specification and test oracle: batched over (B, H, query blocks), the permutation a constant,
+/// gradients through Q̂, K̂ and V, hashing and softmax in fp32 (fp64 for fp64 inputs). R [l, 16] is the buffer <c>r</c>.
 /// </summary>
 public sealed class DistrAttentionReference : DistrAttentionModule
 {
@@ -22,12 +23,7 @@ public sealed class DistrAttentionReference : DistrAttentionModule
     }
 
     /// <inheritdoc />
-    public override Tensor forward(Tensor q, Tensor k, Tensor v)
-    {
-        var (output, lse) = Compute(q, k, v, Projection, Options);
-        lse.Dispose();
-        return output;
-    }
+    public override Tensor forward(Tensor q, Tensor k, Tensor v) => QTildeAttention.Attend(q, k, v, Projection, Options);
 
     /// <summary>Output [B, H, Nq, dv] and row log-sum-exp [B, H, Nq] (fp32; −∞ for rows that see no key).</summary>
     public (Tensor Output, Tensor LogSumExp) ForwardWithLse(Tensor q, Tensor k, Tensor v) =>

@@ -35,7 +35,7 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = drop1.forward(act.forward(fc1.forward(input)));
-        return drop2.forward(fc2.forward(x)).MoveToOuterDisposeScope();
+        var x = drop1.forward(act.forward(MixedPrecision.Linear(fc1, input)));
+        return drop2.forward(MixedPrecision.Linear(fc2, x)).MoveToOuterDisposeScope();
     }
 }

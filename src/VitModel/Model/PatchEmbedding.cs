@@ -10,6 +10,7 @@ public sealed class PatchEmbedding : nn.Module<Tensor, Tensor>
 #pragma warning disable IDE1006
     private readonly Conv2d proj;
 #pragma warning restore IDE1006
+    private readonly long patchSize;
 
     /// <summary>Creates the patch embedding for a configuration.</summary>
     /// <param name="config">Model configuration.</param>
@@ -17,6 +18,7 @@ public sealed class PatchEmbedding : nn.Module<Tensor, Tensor>
     public PatchEmbedding(VitConfig config, string name = "patch_embed") : base(name)
     {
         ArgumentNullException.ThrowIfNull(config);
+        patchSize = config.PatchSize;
         proj = nn.Conv2d(config.Channels, config.EmbedDim, config.PatchSize, stride: config.PatchSize);
         RegisterComponents();
     }
@@ -25,6 +27,6 @@ public sealed class PatchEmbedding : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        return proj.forward(input).flatten(2).transpose(1, 2).MoveToOuterDisposeScope();
+        return MixedPrecision.Conv(proj, input, patchSize).flatten(2).transpose(1, 2).MoveToOuterDisposeScope();
     }
 }

@@ -59,9 +59,9 @@ public sealed class SelfAttention : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         long b = input.shape[0], n = input.shape[1], width = input.shape[2];
-        var parts = qkv.forward(input).reshape(b, n, 3, heads, headDim).permute(2, 0, 3, 1, 4); // [3, B, H, N, d]
+        var parts = MixedPrecision.Linear(qkv, input).reshape(b, n, 3, heads, headDim).permute(2, 0, 3, 1, 4); // [3, B, H, N, d]
         var attended = Kernel.Attend(parts[0], parts[1], parts[2]); // [B, H, N, d]
         var merged = attended.transpose(1, 2).reshape(b, n, width);
-        return proj_drop.forward(proj.forward(merged)).MoveToOuterDisposeScope();
+        return proj_drop.forward(MixedPrecision.Linear(proj, merged)).MoveToOuterDisposeScope();
     }
 }

@@ -57,6 +57,23 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     /// <summary>The architecture; <see cref="VitConfig.Attention"/> reflects the last <see cref="SetAttention"/>.</summary>
     public VitConfig Config { get; private set; }
 
+    /// <summary>
+    /// The element type the forward computes in (<see cref="ComputePrecision"/>): with BFloat16 or Float16, matrix
+    /// products, the patch convolution and attention run in that type on casts of the float32 weights, as under
+    /// PyTorch's autocast; layer norm and the residual stream stay float32. Float32 by default.
+    /// </summary>
+    public ComputePrecision Precision
+    {
+        get => precision;
+        set
+        {
+            MixedPrecision.ScalarTypeOf(value); // validates
+            precision = value;
+        }
+    }
+
+    private ComputePrecision precision = ComputePrecision.Float32;
+
     /// <summary>The encoder blocks.</summary>
     public IReadOnlyList<EncoderBlock> Blocks => blocks.ToList();
 
@@ -67,7 +84,9 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     {
         CheckImages(images);
         using var scope = NewDisposeScope();
-        var tokens = patch_embed.forward(images); // [B, N, D]
+        using var compute = MixedPrecision.Enter(Precision);
+        // Under a reduced precision the patch projection runs in it; the residual stream stays in the weights' dtype.
+        var tokens = patch_embed.forward(images).to(cls_token.dtype); // [B, N, D]
         var cls = cls_token.expand(tokens.shape[0], -1, -1);
         var x = pos_drop.forward(cat([cls, tokens], 1).add(pos_embed));
         foreach (var block in blocks)
@@ -80,7 +99,8 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        return head.forward(ForwardFeatures(input)).MoveToOuterDisposeScope();
+        using var compute = MixedPrecision.Enter(Precision);
+        return MixedPrecision.Linear(head, ForwardFeatures(input)).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -7,6 +7,8 @@ public enum AttentionPath
     None,
     /// <summary>The native CUDA kernel.</summary>
     Native,
-    /// <summary>The TorchSharp reference.</summary>
+    /// <summary>DistrAttention in TorchSharp ops: Q̃ (<see cref="Attention.QTilde"/>) plus exact attention.</summary>
     Reference,
+    /// <summary>The training path on CUDA: the native Q̃ pre-pass (<c>da_qtilde</c>) plus fused exact attention.</summary>
+    NativeQTilde,
 }

@@ -55,7 +55,7 @@ public static class DistrAttentionNative
 
     /// <summary>
     /// Runs the kernel: O = DistrAttention(Q, K, V) per DESIGN.md §3, asynchronously on the legacy default stream.
-    /// No autograd (see <see cref="NativeDistrAttentionFunction"/> for training).
+    /// No autograd (training uses <see cref="NativeQTildeFunction"/> plus fused exact attention).
     /// </summary>
     /// <param name="q">Queries [B, H, Nq, d], CUDA, Float16/BFloat16, last dim contiguous, other strides multiples of 8, 16-byte aligned.</param>
     /// <param name="k">Keys [B, H, Nk, d], same rules and dtype.</param>
@@ -96,6 +96,49 @@ public static class DistrAttentionNative
         // A temporary copy of R may be freed right after the asynchronous launch: the caching allocator hands its
         // memory only to later work on the same (default) stream, which runs after the kernel.
         return output is null ? o.MoveToOuterDisposeScope() : output;
+    }
+
+    /// <summary>True when <see cref="QTilde"/> can run Q̃ for this head dimension, block size and dtype.</summary>
+    public static bool SupportsQTilde(long headDim, int blockSize, ScalarType dtype) =>
+        IsAvailable && headDim is 32 or 64 && blockSize is 64 or 128 && dtype is ScalarType.Float16 or ScalarType.BFloat16;
+
+    /// <summary>
+    /// The hashing pre-pass alone (<c>da_qtilde</c>, DESIGN.md §3.8): Q̃ [B, H, Nq, d] in q's dtype and, optionally,
+    /// σ_b of every block. No autograd (see <see cref="NativeQTildeFunction"/>).
+    /// </summary>
+    /// <param name="q">Queries [B, H, Nq, d], CUDA, Float16/BFloat16 (the layout rules of <see cref="Forward"/>).</param>
+    /// <param name="r">Projection matrix [l, 16].</param>
+    /// <param name="options">G (&gt; 1 unless <paramref name="permutations"/> is given), l, mode.</param>
+    /// <param name="permutations">Optional output: int32 [B, H, ceil(Nq/l), d], contiguous.</param>
+    /// <exception cref="ArgumentException">A tensor does not fit; the message names it.</exception>
+    /// <exception cref="DistrAttentionNativeException">The library is missing or returned an error.</exception>
+    public static Tensor QTilde(Tensor q, Tensor r, AttentionOptions options, Tensor? permutations = null)
+    {
+        ArgumentNullException.ThrowIfNull(q);
+        ArgumentNullException.ThrowIfNull(r);
+        ArgumentNullException.ThrowIfNull(options);
+        TorchRuntime.EnsureInitialized();
+        EnsureLoaded();
+        if (!IsAvailable)
+            throw new DistrAttentionNativeException(NativeStatus.NotBuiltWithCuda, "", "The native DistrAttention kernel cannot run: " + UnavailableReason);
+        using var scope = NewDisposeScope();
+        var rDevice = r.dtype == ScalarType.Float32 && r.device_type == q.device_type && r.device_index == q.device_index && r.is_contiguous()
+            ? r : r.to(ScalarType.Float32, q.device).contiguous();
+        var o = empty(q.shape, q.dtype, q.device);
+        var layoutQ = NativeTensorLayout.Of(q, nameof(q));
+        // da_qtilde validates Q as keys and values too (one set of layout rules) and never reads them.
+        var p = NativeArguments.Build(layoutQ, layoutQ, layoutQ, NativeTensorLayout.Of(o, "output"),
+            NativeTensorLayout.Of(rDevice, nameof(r)), null,
+            permutations is null ? null : NativeTensorLayout.Of(permutations, nameof(permutations)), options, null);
+        unsafe
+        {
+            int status;
+            p.K = IntPtr.Zero;
+            p.V = IntPtr.Zero;
+            status = NativeMethods.da_qtilde(&p, IntPtr.Zero);
+            ThrowOnError(status, "da_qtilde");
+        }
+        return o.MoveToOuterDisposeScope();
     }
 
     /// <summary>Calls <c>da_forward</c> on the legacy default stream; maps a failure to an exception.</summary>

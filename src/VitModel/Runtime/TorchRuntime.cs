@@ -102,6 +102,20 @@ public static class TorchRuntime
         };
     }
 
+    /// <summary>
+    /// Lets float32 matrix products and convolutions on CUDA use TF32 tensor cores (PyTorch's
+    /// <c>allow_tf32</c> flags; process-wide, like in PyTorch). Does nothing for the CPU. The LSH hash of DistrAttention
+    /// turns TF32 off around its projection so that its sign bits stay those of float32 (DESIGN.md §3 step 1).
+    /// </summary>
+    /// <param name="device">The device a model trains or scores on.</param>
+    public static void UseTf32(torch.Device device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (device.type != DeviceType.CUDA) return;
+        torch.backends.cuda.matmul.allow_tf32 = true;
+        torch.backends.cudnn.allow_tf32 = true;
+    }
+
     private static string Hint() =>
         $"For CUDA, set {LibTorchEnvironmentVariable} (or TorchRuntime.LibTorchDirectory) to the torch/lib folder of " +
         "a PyTorch 2.10/2.11 CUDA install and run a build made with -p:DistrAttentionGpuBundle=true (scripts/gpu-bundle.sh).";

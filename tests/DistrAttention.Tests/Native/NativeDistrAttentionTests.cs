@@ -38,14 +38,4 @@ public class NativeDistrAttentionTests
         var e = Assert.Throws<NotSupportedException>(() => module.Attend(x, x, x));
         Assert.Contains("CPU", e.Message);
     }
-
-    [Fact]
-    public void PrecisionIsSetOnEveryNativeKernel()
-    {
-        var config = VitConfig.Tiny(32, 10, 1, 8) with { Depth = 2, Attention = new AttentionOptions { Implementation = AttentionImplementation.Native } };
-        using var model = new VisionTransformer(config);
-        Assert.Equal(2, model.SetAttentionPrecision(AttentionPrecision.BFloat16));
-        Assert.All(model.Blocks, b => Assert.Equal(AttentionPrecision.BFloat16, ((NativeDistrAttention)b.Attention.Kernel).Precision));
-        Assert.Throws<ArgumentOutOfRangeException>(() => model.SetAttentionPrecision((AttentionPrecision)7));
-    }
 }

@@ -28,4 +28,7 @@ FwdArgs make_args(const da_fwd_params& p, const KernelConfig& cfg);
 // Queries the device (arch, pointer kinds), selects the configuration and launches.
 int launch_forward(const da_fwd_params& p, void* stream, std::string* msg);
 
+// The hashing pre-pass alone (da_qtilde) on validated params; CUDA dispatcher or stub.
+int launch_qtilde_only(const da_fwd_params& p, void* stream, std::string* msg);
+
 }  // namespace da

@@ -114,6 +114,50 @@ int launch_forward(const da_fwd_params& p, void* stream, std::string* msg) {
     return DA_OK;
 }
 
+int launch_qtilde_only(const da_fwd_params& p, void* stream, std::string* msg) {
+    int device = 0;
+    cudaError_t e = cudaGetDevice(&device);
+    if (e != cudaSuccess) return cuda_fail(msg, "cudaGetDevice failed", e);
+    int major = 0;
+    if ((e = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device)) != cudaSuccess)
+        return cuda_fail(msg, "cudaDeviceGetAttribute failed", e);
+    if (major < 8) {
+        *msg = "da_qtilde needs compute capability 8.0 or newer (tensor-core hash)";
+        return DA_ERR_UNSUPPORTED;
+    }
+    if (p.head_dim != 32 && p.head_dim != 64) {
+        *msg = "da_qtilde supports head_dim 32 and 64 (got " + std::to_string(p.head_dim) + ")";
+        return DA_ERR_UNSUPPORTED;
+    }
+    struct {
+        const void* ptr;
+        const char* name;
+    } ptrs[] = {{p.q, "q"}, {p.o, "o"}, {p.r, "r"}, {p.perm_out, "perm_out"}};
+    for (auto& x : ptrs) {
+        if (x.ptr == nullptr) continue;
+        const int st = check_device_pointer(x.ptr, x.name, device, msg);
+        if (st != DA_OK) return st;
+    }
+    KernelConfig cfg;
+    cfg.head_dim = p.head_dim;
+    cfg.block_m = p.block_l;
+    cfg.bf16 = p.dtype == DA_DTYPE_BF16;
+    QtildeArgs qa;
+    qa.a = make_args(p, cfg);
+    qa.dst = p.group_size > 1 ? p.o : nullptr;
+    qa.dst_bs = p.o_batch_stride;
+    qa.dst_hs = p.o_head_stride;
+    qa.dst_rs = p.o_row_stride;
+    qa.block_l = p.block_l;
+    const cudaStream_t s = static_cast<cudaStream_t>(stream);
+    if (p.head_dim == 32)
+        e = cfg.bf16 ? launch_qtilde<32, true>(qa, s) : launch_qtilde<32, false>(qa, s);
+    else
+        e = cfg.bf16 ? launch_qtilde<64, true>(qa, s) : launch_qtilde<64, false>(qa, s);
+    if (e != cudaSuccess) return cuda_fail(msg, "DistrAttention Q~ pre-pass launch failed", e);
+    return DA_OK;
+}
+
 }  // namespace da
 
 extern "C" DA_API int da_built_with_cuda(void) { return 1; }
