@@ -3,8 +3,9 @@
 # bench/results/ under the GPU's name, with the command and commit that produced them.
 #   scripts/collect-gpu-results.sh KERNEL_DIR VIT_DIR GPU_TAG COMMIT "COMMAND"
 # KERNEL_DIR holds kernel-bench.{md,json}, kernel-speedup.png, kernel-tune.md, kernel-split.md and
-# logs.tgz (from scripts/gpu-kernel-suite.sh); VIT_DIR holds vit-bench.{md,png} and gpu-tests.txt
-# (from scripts/gpu-suite.sh). Either may be "-" to skip it.
+# logs.tgz (from scripts/gpu-kernel-suite.sh); VIT_DIR holds what scripts/gpu-suite.sh wrote: vit-bench.{md,png},
+# gpu-tests.txt and/or train-bench.{md,json} + train-bench-infer.png (each set is copied when present; the training
+# tables become train-TAG.md/.json and train-TAG-infer.png). Either may be "-" to skip it.
 set -euo pipefail
 kdir=$1 vdir=$2 tag=$3 commit=$4 cmd=$5
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -46,7 +47,7 @@ if [ "$kdir" != - ]; then
   mv "$res/kernel-$tag-tuning.md.tmp" "$res/kernel-$tag-tuning.md"
   rm -rf "$tmp"
 fi
-if [ "$vdir" != - ]; then
+if [ "$vdir" != - ] && [ -f "$vdir/vit-bench.md" ]; then
   {
     echo "# ViT speed from C# (sample \`benchmark\` command), $tag"
     echo
@@ -57,6 +58,8 @@ if [ "$vdir" != - ]; then
     cat "$vdir/vit-bench.md"
   } > "$res/vit-$tag.md"
   cp "$vdir/vit-bench.png" "$res/vit-$tag.png"
+fi
+if [ "$vdir" != - ] && [ -f "$vdir/gpu-tests.txt" ]; then
   {
     echo "# C# GPU suite on the $tag — $date, commit $commit"
     echo
@@ -66,5 +69,11 @@ if [ "$vdir" != - ]; then
     cat "$vdir/gpu-tests.txt"
     echo '```'
   } > "$res/gpu-suite-$tag.md"
+fi
+if [ "$vdir" != - ] && [ -f "$vdir/train-bench.md" ]; then
+  # The table states its own command, commit (COMMIT from gpu-suite.sh), date and device; fill in an unknown commit.
+  sed "s/; commit unknown;/; commit $commit;/" "$vdir/train-bench.md" > "$res/train-$tag.md"
+  cp "$vdir/train-bench.json" "$res/train-$tag.json"
+  if [ -f "$vdir/train-bench-infer.png" ]; then cp "$vdir/train-bench-infer.png" "$res/train-$tag-infer.png"; fi
 fi
 echo "results in $res: $(ls "$res" | tr '\n' ' ')"

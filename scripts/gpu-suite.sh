@@ -1,26 +1,48 @@
 #!/usr/bin/env bash
 # Runs ON the GPU host, from the repository root (after scripts/gpu-bundle.sh ran on the build machine):
-#   1. builds native/cuda with CMake + nvcc and runs the kernel suite (scripts/gpu-kernel-suite.sh build suite),
-#   2. finds torch/lib through python3 and sets DISTRATTENTION_LIBTORCH and DISTRATTENTION_NATIVE,
-#   3. runs the C# GPU suite (.gpu-bundle/distrattention-gpu),
-#   4. runs the ViT benchmark (`distrattention-gpu sample benchmark`),
-# writes logs, tables and PNGs to $OUT (default ./gpu-results) and prints a short table last.
-# Environment: OUT, KERNEL_STEPS (default "build suite"; "build" alone skips the Python kernel suite),
-#   BENCH_ARGS (extra arguments for the benchmark, e.g. "--models base --image-sizes 384").
+#   1. kernel:      builds native/cuda with CMake + nvcc and runs the kernel suite (scripts/gpu-kernel-suite.sh build suite),
+#   2.              finds torch/lib through python3 and sets DISTRATTENTION_LIBTORCH and DISTRATTENTION_NATIVE,
+#   3. gpu-tests:   runs the C# GPU suite (.gpu-bundle/distrattention-gpu),
+#   4. vit-bench:   runs the ViT inference benchmark (`distrattention-gpu sample benchmark`),
+#   5. train-bench: runs the training-step benchmark against PyTorch eager (`distrattention-gpu sample benchmark --train`
+#                   with bench/pytorch/vit_train_bench.py): train-bench.md, train-bench.json, train-bench-infer.png,
+# writes logs, tables and PNGs to $OUT (default ./gpu-results) and prints a short summary last.
+# Environment:
+#   OUT
+#   STEPS            which of the steps to run (default "kernel gpu-tests vit-bench train-bench"). Without "kernel" the
+#                    native library is still built (incrementally, no kernel suite), since the other steps need it.
+#                    Training benchmark alone: STEPS=train-bench scripts/gpu-suite.sh
+#   KERNEL_STEPS     (default "build suite"; "build" alone skips the Python kernel suite)
+#   BENCH_ARGS       extra arguments for the inference benchmark, e.g. "--models base --image-sizes 384"
+#   TRAIN_BENCH_ARGS extra arguments for the training benchmark, e.g. "--precision float32" or
+#                    "--models base --image-sizes 384 --steps 30" (default: ViT-Ti/S/B 224 px and ViT-B 384 px, Exact and
+#                    DistrAttention G = 2, 4 (l = 64), batch 64, bfloat16, 1000 classes)
+#   COMMIT           commit named in the tables (default: git rev-parse --short HEAD, when the tree has .git)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=${OUT:-$ROOT/gpu-results}
 mkdir -p "$OUT"
 APP=$ROOT/.gpu-bundle/distrattention-gpu
+STEPS=${STEPS:-kernel gpu-tests vit-bench train-bench}
+want() { case " $STEPS " in *" $1 "*) return 0 ;; esac; return 1; }
+COMMIT=${COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}
+export COMMIT
+export PYTHONUNBUFFERED=1
 status=0
 summary=()
 
 [ -x "$APP" ] || { echo "missing $APP: run scripts/gpu-bundle.sh first (on the build machine)"; exit 1; }
 
 # 1. Native library + kernel suite (its logs go to $OUT/kernel).
-OUT="$OUT/kernel" bash scripts/gpu-kernel-suite.sh ${KERNEL_STEPS:-build suite} >"$OUT/kernel-suite.txt" 2>&1 || status=1
-summary+=("kernel suite: $(grep -E '^(suite|build|ctest):' "$OUT/kernel-suite.txt" | tr '\n' ' ')")
+t0=$(date +%s)
+if want kernel; then
+  OUT="$OUT/kernel" bash scripts/gpu-kernel-suite.sh ${KERNEL_STEPS:-build suite} >"$OUT/kernel-suite.txt" 2>&1 || status=1
+  summary+=("kernel suite: $(grep -E '^(suite|build|ctest):' "$OUT/kernel-suite.txt" | tr '\n' ' ')")
+else
+  OUT="$OUT/kernel" bash scripts/gpu-kernel-suite.sh build >"$OUT/kernel-suite.txt" 2>&1 || status=1
+  summary+=("native build only: $(grep -E '^(build|ctest):' "$OUT/kernel-suite.txt" | tr '\n' ' ')[$(( $(date +%s) - t0 ))s]")
+fi
 export DISTRATTENTION_NATIVE=$ROOT/native/cuda/build-gpu/libdistr_attention.so
 [ -f "$DISTRATTENTION_NATIVE" ] || { echo "native build failed: see $OUT/kernel-suite.txt"; tail -20 "$OUT/kernel-suite.txt"; exit 1; }
 
@@ -39,17 +61,41 @@ if [ -z "$(find "$VIT_SAMPLE_DATA" -name '*.png' -print -quit 2>/dev/null)" ] &&
 fi
 
 # 3. C# GPU suite.
-t0=$(date +%s)
-"$APP" --out "$OUT" >"$OUT/gpu-tests.txt" 2>&1 || status=1
-summary+=("C# GPU suite: $(tail -1 "$OUT/gpu-tests.txt") [$(( $(date +%s) - t0 ))s]")
-grep -E "^FAIL" "$OUT/gpu-tests.txt" | head -20
+if want gpu-tests; then
+  t0=$(date +%s)
+  "$APP" --out "$OUT" >"$OUT/gpu-tests.txt" 2>&1 || status=1
+  summary+=("C# GPU suite: $(tail -1 "$OUT/gpu-tests.txt") [$(( $(date +%s) - t0 ))s]")
+  grep -E "^FAIL" "$OUT/gpu-tests.txt" | head -20
+fi
 
-# 4. ViT benchmark (fp16, batch 64, Tiny/Small/Base at 224 and 384 px, G = 2 and 4).
-t0=$(date +%s)
-"$APP" sample benchmark --device cuda --dtype float16 --batch 64 --output "$OUT" ${BENCH_ARGS:-} >"$OUT/vit-bench.txt" 2>&1 || status=1
-summary+=("ViT benchmark: rc=$? [$(( $(date +%s) - t0 ))s], table $OUT/vit-bench.md")
+# 4. ViT inference benchmark (fp16, batch 64, Tiny/Small/Base at 224 and 384 px, G = 2 and 4).
+if want vit-bench; then
+  t0=$(date +%s)
+  "$APP" sample benchmark --device cuda --dtype float16 --batch 64 --output "$OUT" ${BENCH_ARGS:-} >"$OUT/vit-bench.txt" 2>&1
+  rc=$?
+  [ $rc -eq 0 ] || status=1
+  summary+=("ViT benchmark: rc=$rc [$(( $(date +%s) - t0 ))s], table $OUT/vit-bench.md")
+fi
+
+# 5. Training-step benchmark: C# (one child process per configuration) vs PyTorch eager (same ViT, one process per
+#    configuration), then the fp16 inference comparison. About 3-4 minutes with the defaults on an H200.
+if want train-bench; then
+  t0=$(date +%s)
+  BENCH_COMMAND="STEPS=\"$STEPS\" TRAIN_BENCH_ARGS=\"${TRAIN_BENCH_ARGS:-}\" scripts/gpu-suite.sh" \
+    "$APP" sample benchmark --train --device cuda --output "$OUT" --child-timeout 300 \
+      --pytorch-script "$ROOT/bench/pytorch/vit_train_bench.py" --python python3 ${TRAIN_BENCH_ARGS:-} >"$OUT/train-bench.txt" 2>&1
+  rc=$?
+  [ $rc -eq 0 ] || status=1
+  [ $rc -eq 0 ] || tail -20 "$OUT/train-bench.txt"
+  summary+=("training benchmark: rc=$rc [$(( $(date +%s) - t0 ))s], $OUT/train-bench.md (+ train-bench.json, train-bench-infer.png, log train-bench.txt)")
+fi
 
 echo "==== summary ===="
 for s in "${summary[@]}"; do echo "$s"; done
-[ -f "$OUT/vit-bench.md" ] && grep -E "^\| (model|base) " "$OUT/vit-bench.md"
+want vit-bench && [ -f "$OUT/vit-bench.md" ] && grep -E "^\| (model|base) " "$OUT/vit-bench.md"
+if want train-bench && [ -f "$OUT/train-bench.md" ]; then
+  grep -E "^- (Date|PyTorch):" "$OUT/train-bench.md"
+  sed -n '/^## Training step/,/^## /p' "$OUT/train-bench.md" | grep -E '^\|'
+  sed -n '/^## Inference/,$p' "$OUT/train-bench.md" | grep -E '^\|'
+fi
 exit $status

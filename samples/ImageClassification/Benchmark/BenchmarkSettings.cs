@@ -2,7 +2,23 @@ using TorchSharp;
 
 namespace ImageClassification.Benchmark;
 
-/// <summary>What the benchmark measures.</summary>
+/// <summary>What the inference benchmark measures.</summary>
+/// <param name="Device">Device.</param>
+/// <param name="DType">Element type of the whole model.</param>
+/// <param name="Models">Model names (see <see cref="VitModels"/>).</param>
+/// <param name="ImageSizes">Image sides.</param>
+/// <param name="GroupSizes">DistrAttention G values.</param>
+/// <param name="BlockSize">DistrAttention l.</param>
+/// <param name="Batch">Images per forward.</param>
+/// <param name="Warmup">Warm-up runs per measurement.</param>
+/// <param name="Repetitions">Timed runs per measurement (median).</param>
+/// <param name="OutputDirectory">Output folder.</param>
+/// <param name="SkipReference">Do not time the DistrAttention reference.</param>
+/// <param name="EndToEndOnly">Time only the whole forward, not one attention call per layer.</param>
+/// <param name="Classes">Classes of the head.</param>
+/// <param name="Channels">Image channels.</param>
+/// <param name="PatchSize">Patch side.</param>
 public sealed record BenchmarkSettings(
     torch.Device Device, torch.ScalarType DType, IReadOnlyList<string> Models, IReadOnlyList<int> ImageSizes,
-    IReadOnlyList<int> GroupSizes, int BlockSize, int Batch, int Warmup, int Repetitions, string OutputDirectory, bool SkipReference);
+    IReadOnlyList<int> GroupSizes, int BlockSize, int Batch, int Warmup, int Repetitions, string OutputDirectory, bool SkipReference,
+    bool EndToEndOnly = false, int Classes = 1000, int Channels = 3, int PatchSize = 16);

@@ -17,24 +17,27 @@ public static class VitBenchmark
     public const int AttentionCallsPerRepetition = 10;
 
     /// <summary>Runs every configuration; <paramref name="report"/> sees each row as it is measured.</summary>
-    public static List<BenchmarkRow> Run(BenchmarkSettings s, Action<BenchmarkRow> report)
+    /// <param name="s">What to measure.</param>
+    /// <param name="report">Sees each row.</param>
+    /// <param name="configs">The models and sizes to run, in order; null: every model at every size of <paramref name="s"/>.</param>
+    public static List<BenchmarkRow> Run(BenchmarkSettings s, Action<BenchmarkRow> report, IReadOnlyList<ModelAtSize>? configs = null)
     {
         var rows = new List<BenchmarkRow>();
         using var noGrad = no_grad();
         WarmUpDevice(s.Device);
-        foreach (string name in s.Models)
-            foreach (int size in s.ImageSizes)
+        configs ??= s.Models.SelectMany(m => s.ImageSizes.Select(size => new ModelAtSize(m, size))).ToList();
+        foreach (var (name, size) in configs)
+        {
+            var config = VitModels.Config(name, size, s.Classes, s.Channels, s.PatchSize);
+            using var model = new VisionTransformer(config with { Attention = AttentionOptions.Exact });
+            model.eval();
+            foreach (var (label, options) in Variants(s))
             {
-                var config = Config(name, size);
-                using var model = new VisionTransformer(config with { Attention = AttentionOptions.Exact });
-                model.eval();
-                foreach (var (label, options) in Variants(s))
-                {
-                    var row = Measure(s, model, config, name, label, options);
-                    rows.Add(row);
-                    report(row);
-                }
+                var row = Measure(s, model, config, name, label, options);
+                rows.Add(row);
+                report(row);
             }
+        }
         return rows;
     }
 
@@ -56,14 +59,6 @@ public static class VitBenchmark
             cuda.synchronize();
         }
     }
-
-    private static VitConfig Config(string name, int size) => name switch
-    {
-        "tiny" => VitConfig.Tiny(size),
-        "small" => VitConfig.Small(size),
-        "base" => VitConfig.Base(size),
-        _ => throw new ArgumentException($"Unknown model '{name}': expected tiny, small or base.", nameof(name)),
-    };
 
     private static IEnumerable<(string Label, AttentionOptions Options)> Variants(BenchmarkSettings s)
     {
@@ -92,6 +87,8 @@ public static class VitBenchmark
             model.to(s.DType);
             var images = randn([s.Batch, config.Channels, config.ImageSize, config.ImageSize], s.DType, s.Device);
             double endToEnd = DeviceTimer.MedianMilliseconds(() => { using var d = NewDisposeScope(); model.forward(images); }, s.Device, s.Warmup, s.Repetitions);
+            if (s.EndToEndOnly)
+                return empty with { ImagesPerSecond = s.Batch / (endToEnd / 1000) };
 
             var kernel = (IAttention)AttentionFactory.Create(options, config.HeadDim);
             ((nn.Module)kernel).to(s.Device);

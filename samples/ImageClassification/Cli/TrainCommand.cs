@@ -1,5 +1,6 @@
 using System.CommandLine;
 using DistrAttention.Vit.Attention;
+using DistrAttention.Vit.Model;
 using DistrAttention.Vit.Runtime;
 using ImageClassification.Training;
 
@@ -31,6 +32,10 @@ public static class TrainCommand
         var batchSize = new Option<int>("--batch-size", "-b") { Description = "Images per batch.", DefaultValueFactory = _ => defaults.BatchSize };
         var learningRate = new Option<double>("--learning-rate", "--lr") { Description = "Peak learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
         var device = new Option<ComputeDevice>("--device") { Description = "cpu, cuda or auto.", DefaultValueFactory = _ => defaults.Device };
+        var precision = new Option<ComputePrecision?>("--precision")
+        {
+            Description = "Float32, BFloat16 or Float16 for the whole model (autocast-like; default: BFloat16 on CUDA, Float32 on the CPU).",
+        };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => defaults.Seed };
         var validation = new Option<double>("--validation-fraction") { Description = "Share of training images held out for validation (0 = none).", DefaultValueFactory = _ => defaults.ValidationFraction };
         var fineTune = new Option<string?>("--fine-tune") { Description = "Start from the weights of this model file (written by train)." };
@@ -41,7 +46,7 @@ public static class TrainCommand
         var command = new Command("train", "Train a ViT image classifier (default: DistrAttention G=2 on the embedded Fashion-MNIST subset).")
         {
             data, test, output, preset, imageSize, patchSize, channels, attention, groupSize, blockSize, mode,
-            epochs, batchSize, learningRate, device, seed, validation, fineTune, threads, augment, measureNorm,
+            epochs, batchSize, learningRate, device, precision, seed, validation, fineTune, threads, augment, measureNorm,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
@@ -63,6 +68,7 @@ public static class TrainCommand
                 BatchSize = parse.GetValue(batchSize),
                 LearningRate = parse.GetValue(learningRate),
                 Device = parse.GetValue(device),
+                Precision = parse.GetValue(precision),
                 Seed = parse.GetValue(seed),
                 ValidationFraction = parse.GetValue(validation),
                 FineTuneFrom = parse.GetValue(fineTune),

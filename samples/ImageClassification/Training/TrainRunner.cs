@@ -111,6 +111,7 @@ public static class TrainRunner
         BatchSize = s.BatchSize,
         LearningRate = s.LearningRate,
         Device = s.Device,
+        Precision = s.Precision,
         NumberOfThreads = s.Threads,
         Seed = s.Seed,
         HorizontalFlip = s.Augment,

@@ -1,4 +1,5 @@
 using DistrAttention.Vit.Attention;
+using DistrAttention.Vit.Model;
 using DistrAttention.Vit.Runtime;
 
 namespace ImageClassification.Training;
@@ -51,6 +52,9 @@ public sealed record TrainSettings
 
     /// <summary>Where to train.</summary>
     public ComputeDevice Device { get; init; } = ComputeDevice.Auto;
+
+    /// <summary>Whole-model compute precision; null: BFloat16 on CUDA, Float32 on the CPU (the trainer's default).</summary>
+    public ComputePrecision? Precision { get; init; }
 
     /// <summary>Seed of the split, weight initialisation, shuffling and augmentation.</summary>
     public int Seed { get; init; } = 1;
