@@ -60,8 +60,9 @@ public sealed partial class VitImageClassificationTrainer : IEstimator<VitImageC
 
             model.to(device);
             model.Precision = o.Precision ?? (device.type == DeviceType.CUDA ? ComputePrecision.BFloat16 : ComputePrecision.Float32);
-            TorchRuntime.UseTf32(device);
-            var history = new TrainingLoop(o, model, device, mean, std).Run(train, validation);
+            TrainingHistory history;
+            using (TorchRuntime.UseTf32(device))
+                history = new TrainingLoop(o, model, device, mean, std).Run(train, validation);
             var settings = new ScorerSettings(o.LabelColumnName, o.ImageColumnName, o.ScoreColumnName,
                 o.PredictedLabelColumnName, mean, std, o.BatchSize, o.Device, model.Precision);
             return new VitImageClassificationTransformer(model, device, settings, keys, history);

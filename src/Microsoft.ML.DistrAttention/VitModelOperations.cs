@@ -245,7 +245,6 @@ public static class VitModelOperations
             var torchDevice = TorchRuntime.Resolve(requested);
             model.to(torchDevice);
             model.Precision = meta.Scorer.Precision;
-            TorchRuntime.UseTf32(torchDevice);
             var settings = meta.Scorer with { Device = requested };
             var keys = new LabelKeys(meta.ClassCount, meta.KeyValueType, meta.KeyValues);
             return new VitImageClassificationTransformer(model, torchDevice, settings, keys,

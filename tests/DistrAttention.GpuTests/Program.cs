@@ -6,9 +6,12 @@ using ImageClassification.Cli;
 
 // distrattention-gpu [--out DIR]       : the GPU test suite (skips with exit 0 when CUDA is not available)
 // distrattention-gpu sample ARGS...    : the sample CLI (train, evaluate, predict, benchmark) from the same bundle
+// distrattention-gpu probe MODEL SIZE N [train] : N fp16 forwards (or bf16 training steps) only, for a kernel profiler
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 if (args.Length > 0 && args[0] == "sample")
     return VitSampleCli.Run(args[1..]);
+if (args.Length > 0 && args[0] == "probe")
+    return ForwardProbe.Run(args[1..]);
 
 string outDir = args.Length >= 2 && args[0] == "--out" ? args[1]
     : Environment.GetEnvironmentVariable("OUT") is { Length: > 0 } o ? o : Path.Combine(Environment.CurrentDirectory, "gpu-results");

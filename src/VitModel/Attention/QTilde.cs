@@ -33,6 +33,22 @@ public static class QTilde
             return q.alias();
         using var scope = NewDisposeScope();
         var sigma = DistrAttentionLsh.Permutations(q, r, options.BlockSize);
+        return FromPermutations(q, sigma, options).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Q̃ [B, H, Nq, d] of <paramref name="q"/> for given permutations σ [B, H, blocks, d] (int32 or int64, e.g.
+    /// from the native pre-pass). Differentiable in <paramref name="q"/>.</summary>
+    /// <param name="q">Queries [B, H, Nq, d].</param>
+    /// <param name="sigma">σ_b of every query block.</param>
+    /// <param name="options">G, l, mode.</param>
+    public static Tensor FromPermutations(Tensor q, Tensor sigma, AttentionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(q);
+        ArgumentNullException.ThrowIfNull(sigma);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Kind == AttentionKind.Exact || options.GroupSize == 1)
+            return q.alias();
+        using var scope = NewDisposeScope();
         var w = ExpansionMatrix(sigma, options.GroupSize, options.Mode, q.dtype);
         return ApplyBlockwise(q, w, options.BlockSize).MoveToOuterDisposeScope();
     }

@@ -9,6 +9,6 @@ public enum AttentionPath
     Native,
     /// <summary>DistrAttention in TorchSharp ops: Q̃ (<see cref="Attention.QTilde"/>) plus exact attention.</summary>
     Reference,
-    /// <summary>The training path on CUDA: the native Q̃ pre-pass (<c>da_qtilde</c>) plus fused exact attention.</summary>
+    /// <summary>The training path on CUDA: σ from the native pre-pass (<c>da_qtilde</c>), Q̃ = Q·W per block, fused exact attention.</summary>
     NativeQTilde,
 }

@@ -55,7 +55,7 @@ public static class DistrAttentionNative
 
     /// <summary>
     /// Runs the kernel: O = DistrAttention(Q, K, V) per DESIGN.md §3, asynchronously on the legacy default stream.
-    /// No autograd (training uses <see cref="NativeQTildeFunction"/> plus fused exact attention).
+    /// No autograd (training uses <see cref="Permutations"/>, <see cref="Attention.QTilde"/> and fused exact attention).
     /// </summary>
     /// <param name="q">Queries [B, H, Nq, d], CUDA, Float16/BFloat16, last dim contiguous, other strides multiples of 8, 16-byte aligned.</param>
     /// <param name="k">Keys [B, H, Nk, d], same rules and dtype.</param>
@@ -104,7 +104,7 @@ public static class DistrAttentionNative
 
     /// <summary>
     /// The hashing pre-pass alone (<c>da_qtilde</c>, DESIGN.md §3.8): Q̃ [B, H, Nq, d] in q's dtype and, optionally,
-    /// σ_b of every block. No autograd (see <see cref="NativeQTildeFunction"/>).
+    /// σ_b of every block. No autograd (training builds Q̃ from <see cref="Permutations"/> in TorchSharp ops).
     /// </summary>
     /// <param name="q">Queries [B, H, Nq, d], CUDA, Float16/BFloat16 (the layout rules of <see cref="Forward"/>).</param>
     /// <param name="r">Projection matrix [l, 16].</param>
@@ -124,7 +124,8 @@ public static class DistrAttentionNative
         using var scope = NewDisposeScope();
         var rDevice = r.dtype == ScalarType.Float32 && r.device_type == q.device_type && r.device_index == q.device_index && r.is_contiguous()
             ? r : r.to(ScalarType.Float32, q.device).contiguous();
-        var o = empty(q.shape, q.dtype, q.device);
+        // G = 1 writes only σ: Q~ = Q, so the output is (an alias of) q itself and is never written.
+        var o = options.GroupSize == 1 ? q.alias() : empty(q.shape, q.dtype, q.device);
         var layoutQ = NativeTensorLayout.Of(q, nameof(q));
         // da_qtilde validates Q as keys and values too (one set of layout rules) and never reads them.
         var p = NativeArguments.Build(layoutQ, layoutQ, layoutQ, NativeTensorLayout.Of(o, "output"),
@@ -139,6 +140,25 @@ public static class DistrAttentionNative
             ThrowOnError(status, "da_qtilde");
         }
         return o.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// σ_b of every query block from the native hashing pre-pass (<c>da_qtilde</c> with G = 1 and <c>perm_out</c>): int32
+    /// [B, H, ceil(Nq / l), d], bit-exact with <c>da_reference_permutation</c>. No gradient (σ is piecewise constant).
+    /// </summary>
+    /// <param name="q">Queries [B, H, Nq, d], CUDA, Float16/BFloat16, d ∈ {32, 64}.</param>
+    /// <param name="r">Projection matrix [l, 16].</param>
+    /// <param name="blockSize">l: 64 or 128.</param>
+    public static Tensor Permutations(Tensor q, Tensor r, int blockSize)
+    {
+        ArgumentNullException.ThrowIfNull(q);
+        using var scope = NewDisposeScope();
+        long blocks = (q.shape[2] + blockSize - 1) / blockSize;
+        var sigma = empty([q.shape[0], q.shape[1], blocks, q.shape[3]], ScalarType.Int32, q.device);
+        var options = new AttentionOptions { GroupSize = 1, BlockSize = blockSize };
+        using (no_grad())
+            QTilde(q.detach(), r, options, sigma).Dispose();
+        return sigma.MoveToOuterDisposeScope();
     }
 
     /// <summary>Calls <c>da_forward</c> on the legacy default stream; maps a failure to an exception.</summary>

@@ -9,8 +9,9 @@ namespace DistrAttention.Vit.Native;
 /// <see cref="AttentionSelectionLog"/>; with <see cref="AttentionImplementation.Native"/> a fallback is an error).
 /// <list type="bullet">
 /// <item>Inference on CUDA (fp16/bf16): the fused native kernel (<see cref="DistrAttentionNative.Forward"/>).</item>
-/// <item>Training on CUDA: the native Q̃ pre-pass (<see cref="NativeQTildeFunction"/>) plus fused exact attention,
-/// forward and backward (DESIGN.md §3.8); Q̃ from TorchSharp ops where the pre-pass does not support the shape.</item>
+/// <item>Training on CUDA: σ from the native hashing pre-pass (<see cref="DistrAttentionNative.Permutations"/>), Q̃ as
+/// one product per query block (<see cref="QTilde.FromPermutations"/>, whose adjoint autograd owns), then fused exact
+/// attention forward and backward (DESIGN.md §3.8); the TorchSharp hash where the pre-pass does not support the shape.</item>
 /// <item>Float32 inputs or the CPU: <see cref="QTildeAttention"/> (TorchSharp ops).</item>
 /// </list>
 /// All give the same result up to rounding: the projection matrix R (buffer <c>r</c>, drawn exactly like the
@@ -49,7 +50,9 @@ public sealed class NativeDistrAttention : DistrAttentionModule
             {
                 LastPath = AttentionPath.NativeQTilde;
                 using var scope = NewDisposeScope();
-                var qTilde = NativeQTildeFunction.Apply(Prepare(q), Projection, Options);
+                // σ from the native pre-pass, Q~ = Q·W per block in TorchSharp ops so that autograd owns the adjoint.
+                var sigma = DistrAttentionNative.Permutations(Prepare(q), Projection, Options.BlockSize);
+                var qTilde = QTilde.FromPermutations(q, sigma, Options);
                 return ExactAttention.Compute(qTilde, k, v, Options.Causal).MoveToOuterDisposeScope();
             }
         }

@@ -103,17 +103,35 @@ public static class TorchRuntime
     }
 
     /// <summary>
-    /// Lets float32 matrix products and convolutions on CUDA use TF32 tensor cores (PyTorch's
-    /// <c>allow_tf32</c> flags; process-wide, like in PyTorch). Does nothing for the CPU. The LSH hash of DistrAttention
-    /// turns TF32 off around its projection so that its sign bits stay those of float32 (DESIGN.md §3 step 1).
+    /// Lets float32 matrix products and convolutions on CUDA use TF32 tensor cores (PyTorch's <c>allow_tf32</c> flags,
+    /// process-wide as in PyTorch) until the returned scope is disposed, which restores the previous flags. Does nothing
+    /// for the CPU. The trainer uses it for Float32 training; scoring leaves the flags as the application set them.
+    /// The LSH hash of DistrAttention turns TF32 off around its projection so that its sign bits stay those of float32
+    /// (DESIGN.md §3 step 1).
     /// </summary>
-    /// <param name="device">The device a model trains or scores on.</param>
-    public static void UseTf32(torch.Device device)
+    /// <param name="device">The device a model trains on.</param>
+    public static IDisposable UseTf32(torch.Device device)
     {
         ArgumentNullException.ThrowIfNull(device);
-        if (device.type != DeviceType.CUDA) return;
+        if (device.type != DeviceType.CUDA) return new Tf32Flags(null);
+        var previous = new Tf32Flags((torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32));
         torch.backends.cuda.matmul.allow_tf32 = true;
         torch.backends.cudnn.allow_tf32 = true;
+        return previous;
+    }
+
+    /// <summary>Restores the TF32 flags it was created with (none: nothing to restore).</summary>
+    private sealed class Tf32Flags((bool Matmul, bool Cudnn)? saved) : IDisposable
+    {
+        private (bool Matmul, bool Cudnn)? saved = saved;
+
+        public void Dispose()
+        {
+            if (saved is not { } s) return;
+            saved = null;
+            torch.backends.cuda.matmul.allow_tf32 = s.Matmul;
+            torch.backends.cudnn.allow_tf32 = s.Cudnn;
+        }
     }
 
     private static string Hint() =>
