@@ -11,6 +11,7 @@ namespace Microsoft.ML.DistrAttention;
 /// <param name="Elapsed">Time since training started.</param>
 /// <param name="EstimatedRemaining">Estimated time to finish all planned epochs.</param>
 /// <param name="ValidationAccuracy">Validation accuracy, only in the report that ends an epoch with a validation set.</param>
+/// <param name="ImagesPerSecond">Training images per second over the epoch so far (input pipeline and steps; validation excluded).</param>
 public sealed record TrainingProgress(
     int Epoch,
     int Epochs,
@@ -21,4 +22,5 @@ public sealed record TrainingProgress(
     double LearningRate,
     TimeSpan Elapsed,
     TimeSpan EstimatedRemaining,
-    double? ValidationAccuracy = null);
+    double? ValidationAccuracy = null,
+    double ImagesPerSecond = 0);

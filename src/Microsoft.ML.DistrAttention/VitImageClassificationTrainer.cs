@@ -52,8 +52,8 @@ public sealed partial class VitImageClassificationTrainer : IEstimator<VitImageC
         {
             var config = model.Config;
             var preprocessor = new ImagePreprocessor(config.ImageSize, config.Channels);
-            var train = LabeledImages.Read(input, "training", o.ImageColumnName, o.LabelColumnName, preprocessor);
-            var validation = o.ValidationSet is null ? null
+            using var train = LabeledImages.Read(input, "training", o.ImageColumnName, o.LabelColumnName, preprocessor);
+            using var validation = o.ValidationSet is null ? null
                 : LabeledImages.Read(o.ValidationSet, "validation", o.ImageColumnName, o.LabelColumnName, preprocessor);
             float[] mean = o.NormalizationMean ?? Enumerable.Repeat(0.5f, config.Channels).ToArray();
             float[] std = o.NormalizationStd ?? Enumerable.Repeat(0.5f, config.Channels).ToArray();

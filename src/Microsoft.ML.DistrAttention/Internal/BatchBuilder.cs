@@ -3,7 +3,12 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.DistrAttention.Internal;
 
-/// <summary>Normalises cached image bytes into a float batch [B, C, S, S], with optional augmentation.</summary>
+/// <summary>
+/// Turns a batch of cached image bytes into the model's float input [B, C, S, S] with batched tensor ops on the bytes'
+/// device: to float, bilinear resize to S (align_corners = false) when the cache has another size, the augmentation
+/// (shift with black fill, mirror) as two gathers, then per-channel normalisation (x / 255 − mean) / std.
+/// Train and inference both come here, so they preprocess identically.
+/// </summary>
 internal sealed class BatchBuilder
 {
     private readonly int channels, size;
@@ -22,42 +27,46 @@ internal sealed class BatchBuilder
         }
     }
 
-    /// <summary>Builds the batch on <paramref name="device"/>. With <paramref name="random"/>, applies the augmentation.</summary>
-    public Tensor Build(IReadOnlyList<byte[]> images, Device device, Random? random = null, int cropPadding = 0, bool flip = false)
+    /// <summary>The normalised value of a black (raw 0) pixel in channel <paramref name="c"/>: the crop's fill.</summary>
+    public float Black(int c) => shift[c];
+
+    /// <summary>
+    /// The model input for <paramref name="bytes"/> (uint8 [B, C, H, W]) on the same device; with
+    /// <paramref name="augmentation"/>, each image is shifted and mirrored as it says.
+    /// </summary>
+    public Tensor Build(Tensor bytes, Augmentation? augmentation = null)
     {
-        int plane = size * size, per = channels * plane;
-        var data = new float[images.Count * per];
-        for (int i = 0; i < images.Count; i++)
-        {
-            byte[] src = images[i];
-            int dx = 0, dy = 0;
-            bool mirror = false;
-            if (random is not null)
-            {
-                if (cropPadding > 0)
-                {
-                    dx = random.Next(-cropPadding, cropPadding + 1);
-                    dy = random.Next(-cropPadding, cropPadding + 1);
-                }
-                mirror = flip && random.Next(2) == 1;
-            }
-            for (int c = 0; c < channels; c++)
-            {
-                int o = i * per + c * plane;
-                for (int y = 0; y < size; y++)
-                {
-                    int sy = y + dy;
-                    for (int x = 0; x < size; x++)
-                    {
-                        int sx = (mirror ? size - 1 - x : x) + dx;
-                        // A random crop of the zero-padded image is a shift with black fill.
-                        byte v = sy < 0 || sy >= size || sx < 0 || sx >= size ? (byte)0 : src[c * plane + sy * size + sx];
-                        data[o + y * size + x] = v * scale[c] + shift[c];
-                    }
-                }
-            }
-        }
-        var cpu = torch.tensor(data, [images.Count, channels, size, size]);
-        return device.type == DeviceType.CPU ? cpu : cpu.to(device);
+        if (bytes.dim() != 4 || bytes.shape[1] != channels)
+            throw new ArgumentException($"Expected image bytes [B, {channels}, H, W], got [{string.Join(", ", bytes.shape)}].", nameof(bytes));
+        long batch = bytes.shape[0];
+        if (augmentation is not null && augmentation.Dx.Length != batch)
+            throw new ArgumentException($"The augmentation has {augmentation.Dx.Length} images, the batch {batch}.", nameof(augmentation));
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var device = bytes.device;
+        var x = bytes.to(ScalarType.Float32);
+        if (bytes.shape[2] != size || bytes.shape[3] != size)
+            x = torch.nn.functional.interpolate(x, [size, size], mode: InterpolationMode.Bilinear, align_corners: false);
+        if (augmentation is not null && !augmentation.IsIdentity)
+            x = Augment(x, augmentation, device);
+        // Normalising after the crop turns its zero fill into black, (0 − mean) / std, as the byte path did.
+        var s = torch.tensor(scale, device: device).view(1, channels, 1, 1);
+        var t = torch.tensor(shift, device: device).view(1, channels, 1, 1);
+        return x.mul_(s).add_(t).MoveToOuterDisposeScope();
+    }
+
+    // out[i, c, y, x] = padded[i, c, y + dy + p, x' + dx + p]: one gather over rows, one over columns.
+    private Tensor Augment(Tensor x, Augmentation a, Device device)
+    {
+        int p = a.Padding;
+        long batch = x.shape[0], padded = size + 2 * p;
+        var source = p > 0 ? torch.nn.functional.pad(x, [p, p, p, p], value: 0) : x;
+        var across = torch.arange(size, ScalarType.Int64, device);
+        var rows = across.unsqueeze(0) + torch.tensor(a.Dy.Select(d => (long)d + p).ToArray(), device: device).unsqueeze(1);
+        var mirrored = torch.tensor(a.Flip, device: device).unsqueeze(1);
+        var columns = torch.where(mirrored, (size - 1 - across).unsqueeze(0), across.unsqueeze(0))
+            + torch.tensor(a.Dx.Select(d => (long)d + p).ToArray(), device: device).unsqueeze(1);
+        var byRow = source.gather(2, rows.view(batch, 1, size, 1).expand(batch, channels, size, padded));
+        return byRow.gather(3, columns.view(batch, 1, 1, size).expand(batch, channels, size, size));
     }
 }

@@ -37,17 +37,27 @@ internal static class ImageColumn
     /// <summary>A reader that returns the current row's image as model-ready bytes (CHW, resized, channel-converted).</summary>
     public static Func<byte[]> CreateReader(DataViewRow row, DataViewSchema.Column column, ImagePreprocessor preprocessor)
     {
+        var read = CreateRawReader(row, column);
+        return () => preprocessor.ToModelBytes(read().Decode(preprocessor));
+    }
+
+    /// <summary>
+    /// A reader that returns the current row's image undecoded. <paramref name="rowName"/> names the row in error
+    /// messages (default: its position in the cursor).
+    /// </summary>
+    public static Func<RawImage> CreateRawReader(DataViewRow row, DataViewSchema.Column column, Func<string>? rowName = null)
+    {
         string name = column.Name;
+        rowName ??= () => row.Position.ToString();
         if (column.Type is ImageDataViewType)
         {
+            // One variable for every read, as before: LoadImages disposes the previous image when it loads the next.
             var getter = row.GetGetter<MLImage>(column);
+            MLImage image = null!;
             return () =>
             {
-                MLImage image = null!;
                 getter(ref image);
-                if (image is null)
-                    throw new InvalidDataException($"Image column '{name}', row {row.Position}: the image is missing (null).");
-                return preprocessor.ToModelBytes(image);
+                return RawImage.FromImage(name, rowName(), image);
             };
         }
 
@@ -56,21 +66,7 @@ internal static class ImageColumn
         return () =>
         {
             bytesGetter(ref buffer);
-            if (buffer.Length == 0)
-                throw new InvalidDataException($"Image column '{name}', row {row.Position}: the image bytes are empty.");
-            byte[] encoded = buffer.DenseValues().ToArray();
-            MLImage image;
-            try
-            {
-                image = MLImage.CreateFromStream(new MemoryStream(encoded, writable: false));
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                throw new InvalidDataException(
-                    $"Image column '{name}', row {row.Position}: the {encoded.Length} bytes are not a decodable image (PNG, JPEG, BMP, GIF, WEBP): {e.Message}", e);
-            }
-            using (image)
-                return preprocessor.ToModelBytes(image);
+            return RawImage.FromEncoded(name, rowName(), buffer.DenseValues().ToArray());
         };
     }
 }

@@ -1,12 +1,15 @@
 using System.Diagnostics;
 using DistrAttention.Vit.Model;
 using TorchSharp;
-using TorchSharp.Modules;
+using DistrAttention.Vit.Training;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.DistrAttention.Internal;
 
-/// <summary>AdamW with warm-up + cosine schedule, label smoothing, augmentation, validation and early stopping.</summary>
+/// <summary>
+/// AdamW with warm-up + cosine schedule, label smoothing, augmentation, validation and early stopping.
+/// Batches are made on the device by a <see cref="TrainingFeed"/> on a <see cref="BatchPrefetcher{T}"/> thread, one step ahead.
+/// </summary>
 internal sealed class TrainingLoop(VitImageClassificationTrainer.Options options, VisionTransformer model, Device device, float[] mean, float[] std)
 {
     /// <summary>Trains in place and returns the history; the model ends with the best (or last) weights.</summary>
@@ -14,20 +17,23 @@ internal sealed class TrainingLoop(VitImageClassificationTrainer.Options options
     {
         var o = options;
         var random = new Random(o.Seed);
-        var batches = new BatchBuilder(model.Config.Channels, model.Config.ImageSize, mean, std);
+        using var trainImages = DeviceImages.Place(train.Images, device);
+        using var validationImages = validation is null ? null : DeviceImages.Place(validation.Images, device);
+        var builder = new BatchBuilder(model.Config.Channels, model.Config.ImageSize, mean, std);
+        var feed = new TrainingFeed(trainImages, train.Labels, builder, device, o.BatchSize,
+            o.RandomCrop ? o.RandomCropPadding : 0, o.HorizontalFlip);
         var scorer = new VitScorer(model, device, mean, std);
-        int batchesPerEpoch = (train.Count + o.BatchSize - 1) / o.BatchSize;
+        int batchesPerEpoch = feed.BatchesPerEpoch;
         int totalSteps = batchesPerEpoch * o.Epochs;
         var schedule = new LearningRateSchedule(o.LearningRate, o.MinLearningRate,
             (int)Math.Round(o.WarmupEpochs * batchesPerEpoch), totalSteps);
 
-        // Decay weight matrices and embeddings only; biases and norm gains are 1-D.
-        var parameters = model.parameters().ToList();
-        using var optimizer = torch.optim.AdamW(
-        [
-            new AdamW.ParamGroup(parameters.Where(p => p.dim() >= 2), lr: o.LearningRate, weight_decay: o.WeightDecay),
-            new AdamW.ParamGroup(parameters.Where(p => p.dim() < 2), lr: o.LearningRate, weight_decay: 0),
-        ], lr: o.LearningRate);
+        // AdamW on flat float32 master weights (decay on matrices and embeddings only), clipping at norm 1 (keeps early
+        // ViT training stable), the model's precision.
+        using var optimizer = new TrainingStep(model, new TrainingStepOptions
+        {
+            LearningRate = o.LearningRate, WeightDecay = o.WeightDecay, LabelSmoothing = o.LabelSmoothing, MaxGradNorm = 1.0,
+        });
 
         var history = new List<EpochMetrics>();
         var clock = Stopwatch.StartNew();
@@ -36,41 +42,52 @@ internal sealed class TrainingLoop(VitImageClassificationTrainer.Options options
         int bestEpoch = 0, sinceBest = 0, step = 0;
         bool stoppedEarly = false;
         double lr = 0;
+        // The random sequence (shuffles, augmentation) belongs to the feed from here on.
+        using var batches = new BatchPrefetcher<TrainingBatch>(feed.Batches(o.Epochs, random), depth: 2, cancellation);
         try
         {
             for (int epoch = 1; epoch <= o.Epochs; epoch++)
             {
                 var epochClock = Stopwatch.StartNew();
-                int[] order = Enumerable.Range(0, train.Count).ToArray();
-                random.Shuffle(order);
-                double lossSum = 0;
+                double lossSum = 0, imagesPerSecond = 0;
                 long correct = 0;
                 int seen = 0;
                 model.train();
-                for (int b = 0; b < batchesPerEpoch; b++, step++)
+                // A step's loss and hits are read after the next step is queued, so the device never waits for the host.
+                StepOutcome? pending = null;
+                for (int b = 0; b <= batchesPerEpoch; b++)
                 {
-                    cancellation.ThrowIfCancellationRequested();
-                    var index = order.AsSpan(b * o.BatchSize, Math.Min(o.BatchSize, train.Count - b * o.BatchSize)).ToArray();
-                    lr = schedule.At(step);
-                    foreach (var group in optimizer.ParamGroups)
-                        group.LearningRate = lr;
-                    var (loss, hits) = TrainStep(optimizer, batches, train, index, random);
-                    if (!double.IsFinite(loss))
-                        throw new InvalidOperationException(
-                            $"Training diverged: the loss became {loss} at epoch {epoch}, batch {b + 1}. Lower LearningRate (now {o.LearningRate}).");
-                    lossSum += loss * index.Length;
-                    correct += hits;
-                    seen += index.Length;
-                    o.Progress?.Report(new TrainingProgress(epoch, o.Epochs, b + 1, batchesPerEpoch, lossSum / seen,
-                        (double)correct / seen, lr, clock.Elapsed, Eta(clock.Elapsed, step + 1, totalSteps)));
+                    StepOutcome? queued = null;
+                    if (b < batchesPerEpoch)
+                    {
+                        cancellation.ThrowIfCancellationRequested();
+                        lr = schedule.At(step++);
+                        optimizer.LearningRate = lr;
+                        using var batch = batches.Take();
+                        queued = TrainStep(optimizer, batch.Images, batch.Labels, b + 1);
+                    }
+                    if (pending is { } done)
+                    {
+                        var (loss, hits) = done.Read();
+                        if (!double.IsFinite(loss))
+                            throw new InvalidOperationException(
+                                $"Training diverged: the loss became {loss} at epoch {epoch}, batch {done.Batch}. Lower LearningRate (now {o.LearningRate}).");
+                        lossSum += loss * done.Count;
+                        correct += hits;
+                        seen += done.Count;
+                        imagesPerSecond = seen / Math.Max(epochClock.Elapsed.TotalSeconds, 1e-9);
+                        o.Progress?.Report(new TrainingProgress(epoch, o.Epochs, done.Batch, batchesPerEpoch, lossSum / seen,
+                            (double)correct / seen, lr, clock.Elapsed, Eta(clock.Elapsed, step, totalSteps), ImagesPerSecond: imagesPerSecond));
+                    }
+                    pending = queued;
                 }
 
-                double? accuracy = validation is null ? null : scorer.Accuracy(validation, o.BatchSize);
+                double? accuracy = validationImages is null ? null : scorer.Accuracy(validationImages, validation!.Labels, o.BatchSize);
                 history.Add(new EpochMetrics(epoch, lossSum / seen, (double)correct / seen, accuracy, lr, epochClock.Elapsed));
                 if (accuracy is { } a)
                 {
                     o.Progress?.Report(new TrainingProgress(epoch, o.Epochs, batchesPerEpoch, batchesPerEpoch, lossSum / seen,
-                        (double)correct / seen, lr, clock.Elapsed, Eta(clock.Elapsed, step, totalSteps), a));
+                        (double)correct / seen, lr, clock.Elapsed, Eta(clock.Elapsed, step, totalSteps), a, imagesPerSecond));
                     if (a > bestAccuracy)
                     {
                         bestAccuracy = a;
@@ -100,21 +117,25 @@ internal sealed class TrainingLoop(VitImageClassificationTrainer.Options options
         }
     }
 
-    private (double Loss, long Hits) TrainStep(AdamW optimizer, BatchBuilder batches, LabeledImages train, int[] index, Random random)
+    // x: model input [B, C, S, S], y: class indices [B], both on the device and owned by the caller.
+    private static StepOutcome TrainStep(TrainingStep optimizer, Tensor x, Tensor y, int batch)
     {
-        // Everything this batch creates (inputs, activations, gradients' temporaries) dies with the scope.
+        // Everything this batch creates (activations, gradients' temporaries) dies with the scope; the two scalars leave it.
         using var scope = torch.NewDisposeScope();
-        var images = index.Select(i => train.Images[i]).ToList();
-        var x = batches.Build(images, device, random, options.RandomCrop ? options.RandomCropPadding : 0, options.HorizontalFlip);
-        var y = torch.tensor(index.Select(i => (long)train.Labels[i]).ToArray(), device: device);
-        optimizer.zero_grad();
-        var logits = model.forward(x);
-        var loss = torch.nn.functional.cross_entropy(logits, y, label_smoothing: options.LabelSmoothing);
-        loss.backward();
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0); // keeps early ViT training stable
-        optimizer.step();
-        long hits = logits.argmax(1).eq(y).sum().item<long>();
-        return (loss.item<float>(), hits);
+        var result = optimizer.Run(x, y);
+        var hits = result.Logits.argmax(1).eq(y).sum();
+        return new StepOutcome(result.Loss.MoveToOuterDisposeScope(), hits.MoveToOuterDisposeScope(), (int)x.shape[0], batch);
+    }
+
+    /// <summary>A queued step's loss and hit count, still on the device; <see cref="Read"/> waits for them and frees them.</summary>
+    private readonly record struct StepOutcome(Tensor Loss, Tensor Hits, int Count, int Batch)
+    {
+        public (double Loss, long Hits) Read()
+        {
+            using (Loss)
+            using (Hits)
+                return (Loss.item<float>(), Hits.item<long>());
+        }
     }
 
     // Copies of every parameter and buffer on the CPU, outside any dispose scope.
