@@ -41,11 +41,26 @@ public sealed class VitImageClassificationTransformer : ITransformer, IDisposabl
     /// <summary>The output column of the predicted class.</summary>
     public string PredictedLabelColumnName => Settings.PredictedLabelColumnName;
 
+    /// <summary>
+    /// The compute precision of scoring (autocast-like, see <see cref="ComputePrecision"/>): the one the model was
+    /// trained with unless changed here, e.g. to score a bfloat16-trained model in float32. Saved with the model.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not a defined precision.</exception>
+    public ComputePrecision Precision
+    {
+        get => model.Precision;
+        set
+        {
+            model.Precision = value;
+            Settings = Settings with { Precision = value };
+        }
+    }
+
     /// <inheritdoc/>
     public bool IsRowToRowMapper => true;
 
     internal VisionTransformer Model => model;
-    internal ScorerSettings Settings { get; }
+    internal ScorerSettings Settings { get; private set; }
     internal LabelKeys Keys { get; }
     internal ImagePreprocessor Preprocessor { get; }
     internal VitScorer Scorer { get; }

@@ -73,8 +73,16 @@ internal static class TrainerChecks
         torch.backends.cudnn.allow_tf32 = false;
         torch.backends.cuda.matmul.allow_tf32 = false;
         ml.Model.SaveWithVit(model, schema, path);
-        var onCpu = Score(ml.Model.LoadWithVit(path, out _, ComputeDevice.Cpu), test);
-        var onGpu = Score(ml.Model.LoadWithVit(path, out _, ComputeDevice.Cuda), test);
+        // Both devices score in float32 (a bfloat16-trained model rounds its products differently on each device).
+        static ITransformer InFloat32(ITransformer loaded)
+        {
+            var parts = loaded as IEnumerable<ITransformer> ?? [loaded];
+            foreach (var vit in parts.OfType<VitImageClassificationTransformer>())
+                vit.Precision = DistrAttention.Vit.Model.ComputePrecision.Float32;
+            return loaded;
+        }
+        var onCpu = Score(InFloat32(ml.Model.LoadWithVit(path, out _, ComputeDevice.Cpu)), test);
+        var onGpu = Score(InFloat32(ml.Model.LoadWithVit(path, out _, ComputeDevice.Cuda)), test);
         int labelDiffs = onCpu.Labels.Zip(onGpu.Labels).Count(p => p.First != p.Second);
         var scoreDiffs = onCpu.Scores.Zip(onGpu.Scores).SelectMany(p => p.First.Zip(p.Second, (a, b) => (double)Math.Abs(a - b))).ToList();
         double maxScoreDiff = scoreDiffs.Max(), meanScoreDiff = scoreDiffs.Average();

@@ -29,14 +29,33 @@ public static class MixedPrecision
     /// <summary>Sets the compute type of this thread until the returned scope is disposed (scopes nest).</summary>
     public static IDisposable Enter(ComputePrecision precision) => new Scope(ScalarTypeOf(precision));
 
-    /// <summary>A linear layer in the current compute type (its own dtype when none is set or the weights are not float32).</summary>
+    /// <summary>
+    /// A linear layer in the current compute type (its own dtype when none is set or the weights are not float32), as one
+    /// <c>addmm</c> on the flattened input: the bias add is fused into the matrix product's epilogue. (libtorch's C++
+    /// <c>nn::functional::linear</c>, behind TorchSharp's Linear, adds the bias of a 3-D input in a separate broadcast
+    /// kernel: measured with ncu on the H200, 3.6 ms of an 11.3 ms ViT-B/224 fp16 forward.)
+    /// </summary>
     public static Tensor Linear(Linear layer, Tensor input)
     {
-        if (current is not { } type || layer.weight!.dtype != ScalarType.Float32)
-            return layer.forward(input);
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(input);
         using var scope = NewDisposeScope();
-        var output = nn.functional.linear(input.to(type), layer.weight.to(type), layer.bias?.to(type));
-        return output.MoveToOuterDisposeScope();
+        Tensor weight = layer.weight!, x = input;
+        Tensor? bias = layer.bias;
+        if (current is { } type && weight.dtype == ScalarType.Float32)
+        {
+            x = x.to(type);
+            weight = weight.to(type);
+            bias = bias?.to(type);
+        }
+        long inFeatures = weight.shape[1], outFeatures = weight.shape[0];
+        if (x.shape[^1] != inFeatures)
+            throw new ArgumentException($"input's last dimension must be {inFeatures}, got [{string.Join(", ", x.shape)}].", nameof(input));
+        var flat = x.reshape(-1, inFeatures);
+        var output = bias is null ? flat.matmul(weight.t()) : addmm(bias, flat, weight.t(), 1, 1);
+        var shape = x.shape.ToArray();
+        shape[^1] = outFeatures;
+        return output.view(shape).MoveToOuterDisposeScope();
     }
 
     /// <summary>A 2-D convolution in the current compute type (patch embedding: stride = kernel, no padding).</summary>

@@ -34,6 +34,35 @@ public class PersistenceTests(TrainedPipelineFixture fixture) : IClassFixture<Tr
     }
 
     [Fact]
+    public void PrecisionIsSavedAndLoadedModelsScoreInIt()
+    {
+        string folder = Directory.CreateTempSubdirectory("vit-precision").FullName;
+        try
+        {
+            // A CPU-trained model defaults to Float32; a changed precision travels with the file.
+            Assert.Equal(DistrAttention.Vit.Model.ComputePrecision.Float32, fixture.Vit.Precision);
+            string path = Path.Combine(folder, "model.zip");
+            fixture.Ml.Model.SaveWithVit(fixture.Model, fixture.Train.Schema, path);
+            var loaded = (TransformerChain<ITransformer>)fixture.Ml.Model.LoadWithVit(path, out var schema);
+            var vit = loaded.OfType<VitImageClassificationTransformer>().Single();
+            vit.Precision = DistrAttention.Vit.Model.ComputePrecision.BFloat16;
+            var bf16Scores = loaded.Transform(fixture.Test).GetColumn<float[]>(vit.ScoreColumnName).ToList();
+            fixture.Ml.Model.SaveWithVit(loaded, schema, path);
+            var reloaded = (TransformerChain<ITransformer>)fixture.Ml.Model.LoadWithVit(path, out _);
+            var again = reloaded.OfType<VitImageClassificationTransformer>().Single();
+            Assert.Equal(DistrAttention.Vit.Model.ComputePrecision.BFloat16, again.Precision);
+            var reloadedScores = reloaded.Transform(fixture.Test).GetColumn<float[]>(again.ScoreColumnName).ToList();
+            Assert.Equal(bf16Scores, reloadedScores); // same precision, same device: identical
+            var fp32Scores = fixture.Model.Transform(fixture.Test).GetColumn<float[]>(fixture.Vit.ScoreColumnName).ToList();
+            Assert.NotEqual(fp32Scores, bf16Scores); // bfloat16 products round differently: the setting took effect
+            Assert.Throws<ArgumentOutOfRangeException>(() => again.Precision = (DistrAttention.Vit.Model.ComputePrecision)7);
+            vit.Dispose();
+            again.Dispose();
+        }
+        finally { Directory.Delete(folder, true); }
+    }
+
+    [Fact]
     public void ReloadFromBytesInAFreshContext()
     {
         using var memory = new MemoryStream();
