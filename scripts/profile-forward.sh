@@ -11,7 +11,7 @@ NCU=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -
 APP=.gpu-bundle/distrattention-gpu
 export DISTRATTENTION_LIBTORCH=${DISTRATTENTION_LIBTORCH:-$(python3 -c "import os, torch; print(os.path.join(os.path.dirname(torch.__file__), 'lib'))")}
 arg=""; [ "$MODE" = train ] && arg=train
-"$NCU" --clock-control none --metrics gpu__time_duration.sum --csv --log-file "$OUT/ncu-csharp.log" \
+"$NCU" --clock-control none --metrics gpu__time_duration.sum --csv \
     "$APP" probe "$MODEL" "$SIZE" "$N" $arg >"$OUT/profile-csharp.csv" 2>&1
 cat >/tmp/probe.py <<PY
 import sys, torch, timm
@@ -33,7 +33,7 @@ else:
         for _ in range($N): m(x)
 torch.cuda.synchronize()
 PY
-"$NCU" --clock-control none --metrics gpu__time_duration.sum --csv --log-file "$OUT/ncu-pytorch.log" \
+"$NCU" --clock-control none --metrics gpu__time_duration.sum --csv \
     python3 /tmp/probe.py >"$OUT/profile-pytorch.csv" 2>&1
 python3 - "$OUT/profile-csharp.csv" "$OUT/profile-pytorch.csv" "$N" <<'PY'
 import csv, sys, collections, io
