@@ -7,11 +7,12 @@ namespace DistrAttention.Vit.Attention;
 /// b holds that group's representative (Mean: the mean of the group's Q columns; Sample: its first column). Then
 /// scale·Q̂K̂ᵀ = scale·Q̃Kᵀ, so DistrAttention is exact attention on (Q̃, K, V).
 /// <para>
-/// Q̃ is built with column gathers (sort the block's columns by σ_b, average or sample each run of G, expand, unsort), so
-/// autograd gives the adjoint of Q → Q̃ for free (the group mean of dQ̃ in Mean mode; in Sample mode the group's sum goes
-/// to the representative column and 0 to the others) while keeping only index tensors; σ, a function of Q's signs, is a
-/// constant (no gradient). The matrix form Q̃_b = Q_b·W_b (<see cref="ExpansionMatrix"/>, <see cref="ApplyBlockwise"/>)
-/// is the same map, kept as an independent construction for tests.
+/// Q̃ is one batched product per query block, Q̃_b = Q_b·W_b with the d×d expansion matrix W_b of
+/// <see cref="ExpansionMatrix"/>, so autograd gives the adjoint of Q → Q̃ for free (dQ_b = dQ̃_b·W_bᵀ: the group mean of
+/// dQ̃ in Mean mode; in Sample mode the group's sum goes to the representative column and 0 to the others) and σ, a
+/// function of Q's signs, is a constant (no gradient). Memory: Q̃ plus d² per block (W, saved for the backward); no N×N
+/// tensor. (Column gathers instead of W were measured slower and larger on the H200: take_along_dim materialises its
+/// broadcast int64 index, docs/performance.md.)
 /// </para>
 /// </summary>
 public static class QTilde
@@ -49,28 +50,9 @@ public static class QTilde
         ArgumentNullException.ThrowIfNull(options);
         if (options.Kind == AttentionKind.Exact || options.GroupSize == 1)
             return q.alias();
-        int g = options.GroupSize, l = options.BlockSize;
         using var scope = NewDisposeScope();
-        long b = q.shape[0], h = q.shape[1], n = q.shape[2], d = q.shape[3];
-        long blocks = (n + l - 1) / l, rows = blocks * l;
-        if (sigma.dim() != 4 || sigma.shape[0] != b || sigma.shape[1] != h || sigma.shape[2] != blocks || sigma.shape[3] != d)
-            throw new ArgumentException($"sigma must be [{b}, {h}, {blocks}, {d}], got [{string.Join(", ", sigma.shape)}].", nameof(sigma));
-        // Gathers with per-block column indices broadcast over the block's rows: autograd keeps only the small index
-        // tensors (no d×d matrices), and every backward scatter writes distinct columns.
-        Tensor order, inverse;
-        using (no_grad())
-        {
-            order = sigma.to(ScalarType.Int64).unsqueeze(3);          // [B, H, blocks, 1, d]
-            inverse = order.argsort(-1);                              // position of each column in σ_b
-        }
-        var padded = rows == n ? q : nn.functional.pad(q, [0, 0, 0, rows - n]);
-        var sorted = padded.reshape(b, h, blocks, l, d).take_along_dim(order, -1).reshape(b, h, blocks, l, d / g, g);
-        var representative = options.Mode == DistrAttentionMode.Mean
-            ? sorted.mean([-1], keepdim: true)
-            : sorted.narrow(-1, 0, 1);
-        var expanded = representative.expand(b, h, blocks, l, d / g, g).reshape(b, h, blocks, l, d);
-        var result = expanded.take_along_dim(inverse, -1).reshape(b, h, rows, d);
-        return (rows == n ? result : result.narrow(2, 0, n)).MoveToOuterDisposeScope();
+        var w = ExpansionMatrix(sigma, options.GroupSize, options.Mode, q.dtype);
+        return ApplyBlockwise(q, w, options.BlockSize).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -93,7 +75,8 @@ public static class QTilde
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var order = sigma.to(ScalarType.Int64);
-        var position = order.argsort(-1);                          // position of column c in σ_b
+        // position of column c in σ_b: one scatter of 0..d−1 (σ_b is a permutation), cheaper than a sort
+        var position = empty_like(order).scatter_(-1, order, arange(d, ScalarType.Int64, sigma.device).expand_as(order));
         var group = position.div(groupSize, rounding_mode: RoundingMode.floor); // group of column c
         Tensor w;
         if (mode == DistrAttentionMode.Mean)
