@@ -75,9 +75,9 @@ public static class QTilde
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var order = sigma.to(ScalarType.Int64);
-        // position of column c in σ_b: one scatter of 0..d−1 (σ_b is a permutation), cheaper than a sort
-        var position = empty_like(order).scatter_(-1, order, arange(d, ScalarType.Int64, sigma.device).expand_as(order));
-        var group = position.div(groupSize, rounding_mode: RoundingMode.floor); // group of column c
+        // group of column c = (position of c in σ_b) / G: one scatter of ⌊t / G⌋ (σ_b is a permutation), no sort
+        var groupOfPosition = arange(d, ScalarType.Int64, sigma.device).div(groupSize, rounding_mode: RoundingMode.floor);
+        var group = empty_like(order).scatter_(-1, order, groupOfPosition.expand_as(order));
         Tensor w;
         if (mode == DistrAttentionMode.Mean)
             w = group.unsqueeze(-1).eq(group.unsqueeze(-2)).to(dtype).div_(groupSize);
