@@ -13,7 +13,16 @@ public sealed partial class VitImageClassificationTrainer
         /// <summary>Label column; must be a key type (use <c>MapValueToKey</c>).</summary>
         public string LabelColumnName { get; set; } = "Label";
 
-        /// <summary>Image column: <c>MLImage</c> (from <c>LoadImages</c>) or the bytes of an encoded image (PNG, JPEG, …).</summary>
+        /// <summary>
+        /// Image column: <c>MLImage</c> (from <c>LoadImages</c>) or the bytes of an encoded image (PNG, JPEG, …).
+        /// Bad images raise <see cref="InvalidDataException"/> in <c>Fit</c>, <c>Transform</c> and <c>PredictionEngine</c>,
+        /// naming the column and the row, and the file when the input has one text column whose name contains "path"
+        /// (e.g. <c>ImagePath</c>): empty, undecodable or truncated bytes (a PNG without its IEND chunk, a JPEG without
+        /// its FF D9 end marker), and, for an <c>MLImage</c> column, files that <c>LoadImages</c> cannot load (corrupt or
+        /// empty). A truncated PNG or JPEG behind an <c>MLImage</c> column is caught only when that path column holds a
+        /// path that can be opened as it stands (absolute, or relative to the current directory); otherwise the decoder's
+        /// partial image (missing rows black) is used, as the bytes are not visible.
+        /// </summary>
         public string ImageColumnName { get; set; } = "Image";
 
         /// <summary>Output column of class probabilities (vector of float).</summary>
@@ -25,8 +34,12 @@ public sealed partial class VitImageClassificationTrainer
         /// <summary>Architecture preset; ignored when <see cref="Config"/> or an initial model is given.</summary>
         public VitPreset Preset { get; set; } = VitPreset.Tiny;
 
-        /// <summary>Full architecture; overrides <see cref="Preset"/>, <see cref="ImageSize"/>, <see cref="PatchSize"/>,
-        /// <see cref="Channels"/> and <see cref="Attention"/>. Its class count is replaced by the label's.</summary>
+        /// <summary>
+        /// Full architecture, instead of <see cref="Preset"/>, <see cref="ImageSize"/>, <see cref="PatchSize"/>,
+        /// <see cref="Channels"/> and <see cref="Attention"/>. Its class count is replaced by the label's. With a Config,
+        /// each of those four options must be left at its default (224, 16, 3, null) or set to the Config's own value;
+        /// any other value is an <see cref="ArgumentException"/> naming both options, as it would be silently ignored.
+        /// </summary>
         public VitConfig? Config { get; set; }
 
         /// <summary>Side of the square model input; images are resized to it inside the trainer.</summary>
@@ -38,8 +51,12 @@ public sealed partial class VitImageClassificationTrainer
         /// <summary>Model input channels: 3 (RGB) or 1 (grey); images are converted to it.</summary>
         public int Channels { get; set; } = 3;
 
-        /// <summary>Attention of every block (kind, G, l, mode, seed). Default: DistrAttention, G = 2, l = 64, Mean.</summary>
-        public AttentionOptions Attention { get; set; } = new();
+        /// <summary>
+        /// Attention of every block (kind, G, l, mode, seed). Null (default): a new model gets DistrAttention, G = 2,
+        /// l = 64, Mean; a fine-tuned model (<see cref="InitialModel"/>, <see cref="InitialModelPath"/>) keeps the
+        /// initial model's attention. Set it to change the attention of a fine-tuned model (e.g. Exact → DistrAttention).
+        /// </summary>
+        public AttentionOptions? Attention { get; set; }
 
         /// <summary>Per-channel mean subtracted from pixels scaled to [0, 1]; null means 0.5 for every channel.</summary>
         public float[]? NormalizationMean { get; set; }
@@ -108,12 +125,19 @@ public sealed partial class VitImageClassificationTrainer
         /// <summary>Seed of weight initialisation, shuffling, augmentation and dropout.</summary>
         public int Seed { get; set; } = 1;
 
-        /// <summary>Fine-tuning: start from this fitted model's weights. Its architecture, image size and channels are kept;
-        /// <see cref="Attention"/> replaces its attention (e.g. Exact → DistrAttention); when the class count differs
-        /// the classification head is re-initialised. The given model is not changed.</summary>
-        public VitImageClassificationTransformer? InitialModel { get; set; }
+        /// <summary>
+        /// Fine-tuning: start from this fitted model's weights: a <see cref="VitImageClassificationTransformer"/> or a
+        /// pipeline (<c>TransformerChain</c>, e.g. from <c>Fit</c> or <c>LoadWithVit</c>) holding exactly one; none or
+        /// several is an <see cref="ArgumentException"/>. Its architecture, image size and channels are kept; its attention
+        /// too unless <see cref="Attention"/> is set (e.g. Exact → DistrAttention); when the class count differs the
+        /// classification head is re-initialised. The given model is not changed.
+        /// </summary>
+        public ITransformer? InitialModel { get; set; }
 
-        /// <summary>Fine-tuning: start from a checkpoint file written by <c>VitCheckpoint.Save</c>. Same rules as <see cref="InitialModel"/>.</summary>
+        /// <summary>
+        /// Fine-tuning: start from a file: a pipeline zip written by <c>mlContext.Model.SaveWithVit</c> (holding exactly
+        /// one ViT) or a checkpoint written by <c>VitCheckpoint.Save</c>. Same rules as <see cref="InitialModel"/>.
+        /// </summary>
         public string? InitialModelPath { get; set; }
 
         /// <summary>A shallow copy, so a trainer is not affected by later changes to the caller's instance.</summary>

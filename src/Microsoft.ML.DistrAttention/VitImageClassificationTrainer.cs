@@ -25,16 +25,21 @@ public sealed partial class VitImageClassificationTrainer : IEstimator<VitImageC
     }
 
     /// <summary>Trains on <paramref name="input"/> (cached in memory as bytes at the model's input size).</summary>
-    /// <exception cref="ArgumentException">A column is missing or of the wrong type, or the data is empty.</exception>
-    /// <exception cref="InvalidDataException">An image cannot be decoded.</exception>
+    /// <exception cref="ArgumentException">A column is missing or of the wrong type, the training or validation data is
+    /// empty (the message says so), or <c>InitialModel</c> holds no ViT or several.</exception>
+    /// <exception cref="InvalidDataException">An image is empty, truncated or cannot be decoded or loaded; the message names
+    /// the column, the row and, where the input has a path column, the file (see <see cref="Options.ImageColumnName"/>).</exception>
     public VitImageClassificationTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var o = options;
+        // Before the label check: MapValueToKey fitted on empty data gives a key of one class, a misleading error.
+        EmptyData.ThrowIfEmpty(input, "training", nameof(input));
         var keys = LabelKeys.FromColumn(input.Schema, o.LabelColumnName);
         ImageColumn.Find(input.Schema, o.ImageColumnName);
         if (o.ValidationSet is { } validationSet)
         {
+            EmptyData.ThrowIfEmpty(validationSet, "validation", nameof(o.ValidationSet));
             var validationKeys = LabelKeys.FromColumn(validationSet.Schema, o.LabelColumnName);
             if (validationKeys.Count != keys.Count)
                 throw new ArgumentException(

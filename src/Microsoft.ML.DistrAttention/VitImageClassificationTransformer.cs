@@ -1,6 +1,8 @@
+using DistrAttention.Vit.Attention;
 using DistrAttention.Vit.Model;
 using Microsoft.ML.Data;
 using Microsoft.ML.DistrAttention.Internal;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.DistrAttention;
@@ -14,11 +16,13 @@ namespace Microsoft.ML.DistrAttention;
 public sealed class VitImageClassificationTransformer : ITransformer, IDisposable
 {
     private readonly VisionTransformer model;
+    private readonly Device device;
     private bool disposed;
 
     internal VitImageClassificationTransformer(VisionTransformer model, Device device, ScorerSettings settings, LabelKeys keys, TrainingHistory history)
     {
         this.model = model;
+        this.device = device;
         Settings = settings;
         Keys = keys;
         History = history;
@@ -65,6 +69,36 @@ public sealed class VitImageClassificationTransformer : ITransformer, IDisposabl
     internal ImagePreprocessor Preprocessor { get; }
     internal VitScorer Scorer { get; }
 
+    /// <summary>
+    /// A new transformer with a deep copy of this model's weights whose attention is <paramref name="options"/>, for
+    /// evaluating another attention (e.g. DistrAttention on an Exact-trained model) without training. Keys, column
+    /// names, normalisation, precision, device and history are the same. This transformer is not changed; dispose the
+    /// new one separately.
+    /// </summary>
+    /// <param name="options">The attention of every block.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The options do not suit the model (the message names <c>Attention.GroupSize</c> or <c>Attention.BlockSize</c>).</exception>
+    public VitImageClassificationTransformer WithAttention(AttentionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ObjectDisposedException.ThrowIf(disposed, this);
+        OptionsValidator.ValidateAttention(options, model.Config.HeadDim);
+        var copy = new VisionTransformer(model.Config);
+        try
+        {
+            copy.to(device);
+            ModelWeights.Copy(model, copy);
+            copy.Precision = model.Precision;
+            copy.SetAttention(options);
+            return new VitImageClassificationTransformer(copy, device, Settings, Keys, History);
+        }
+        catch
+        {
+            copy.Dispose();
+            throw;
+        }
+    }
+
     /// <inheritdoc/>
     /// <exception cref="ArgumentException">The image column is missing or of an unsupported type.</exception>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
@@ -74,7 +108,9 @@ public sealed class VitImageClassificationTransformer : ITransformer, IDisposabl
         return OutputSchema.Build(inputSchema, Settings, Keys);
     }
 
-    /// <inheritdoc/>
+    /// <summary>Scores <paramref name="input"/> lazily, in batches, when the result is read.</summary>
+    /// <remarks>Reading the result throws <see cref="InvalidDataException"/> for an empty, truncated or undecodable image,
+    /// naming the row and, where known, the file (see <see cref="VitImageClassificationTrainer.Options.ImageColumnName"/>).</remarks>
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);

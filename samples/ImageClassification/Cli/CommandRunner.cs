@@ -1,15 +1,19 @@
+using DistrAttention.Vit.Runtime;
 using ImageClassification.Data;
-using Spectre.Console;
+using ImageClassification.Training;
 
 namespace ImageClassification.Cli;
 
-/// <summary>Runs a command body and turns expected failures into one red line and exit code 1 instead of a stack trace.</summary>
+/// <summary>Runs a command body and turns expected failures into one line on stderr and exit code 1 instead of a stack trace.</summary>
 public static class CommandRunner
 {
-    /// <summary>Exit code for a failure caused by the user's input (bad folder, bad image, bad model file).</summary>
+    /// <summary>Exit code for a failure caused by the user's input (bad option, folder, image or model file, no CUDA).</summary>
     public const int InputError = 1;
 
-    /// <summary>Runs <paramref name="body"/>; returns 0, or <see cref="InputError"/> after printing the message.</summary>
+    /// <summary>Exit code of a run that was interrupted (as after Ctrl-C, 128 + SIGINT).</summary>
+    public const int Interrupted = 130;
+
+    /// <summary>Runs <paramref name="body"/>; returns 0, or <see cref="InputError"/> / <see cref="Interrupted"/> after printing one line.</summary>
     public static int Run(Action body)
     {
         try
@@ -17,14 +21,24 @@ public static class CommandRunner
             body();
             return 0;
         }
+        catch (RunInterruptedException e)
+        {
+            Console.Error.WriteLine(OneLine(e.Message));
+            return Interrupted;
+        }
         catch (Exception e) when (IsInputError(e))
         {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            Console.Error.WriteLine("error: " + OneLine(e.Message));
             return InputError;
         }
     }
 
+    /// <summary>The message on one line (ArgumentException and others add "(Parameter …)" lines).</summary>
+    public static string OneLine(string message) =>
+        string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
     // Only failures the user can fix are shortened; anything else keeps its stack trace for a bug report.
-    private static bool IsInputError(Exception e) => e is DatasetException or IOException or InvalidDataException
-        or ArgumentException or UnauthorizedAccessException or FormatException;
+    private static bool IsInputError(Exception e) => e is UsageException or DatasetException or TorchRuntimeException
+        or IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException or FormatException
+        or DllNotFoundException;
 }

@@ -17,7 +17,7 @@ public static class PredictCommand
             Description = "Image files and/or folders (searched recursively).",
             Arity = ArgumentArity.OneOrMore,
         };
-        var model = new Option<string>("--model", "-m") { Description = "Model file written by train.", DefaultValueFactory = _ => Defaults.ModelPath };
+        var model = new Option<string>("--model", "-m") { Description = "Model file written by train, or the folder holding its model.zip.", DefaultValueFactory = _ => Defaults.ModelPath };
         var device = new Option<ComputeDevice>("--device") { Description = "cpu, cuda or auto.", DefaultValueFactory = _ => ComputeDevice.Auto };
         var topK = new Option<int>("--top-k", "-k") { Description = "How many classes to show per image.", DefaultValueFactory = _ => 3 };
 

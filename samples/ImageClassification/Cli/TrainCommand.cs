@@ -38,7 +38,7 @@ public static class TrainCommand
         };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => defaults.Seed };
         var validation = new Option<double>("--validation-fraction") { Description = "Share of training images held out for validation (0 = none).", DefaultValueFactory = _ => defaults.ValidationFraction };
-        var fineTune = new Option<string?>("--fine-tune") { Description = "Start from the weights of this model file (written by train)." };
+        var fineTune = new Option<string?>("--fine-tune") { Description = "Start from the weights of this model file, or of the model.zip in this folder (written by train)." };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for libtorch (default: all cores)." };
         var measureNorm = new Option<bool>("--measure-normalization") { Description = "Normalise pixels with the training set's mean and std instead of 0.5 and 0.5." };
         var augment = new Option<bool>("--augment") { Description = "Random left-right mirror and 2-pixel shifts of training images." };
@@ -51,7 +51,7 @@ public static class TrainCommand
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             var (train, testFolder) = Defaults.ResolveSplits(parse.GetValue(data), parse.GetValue(test));
-            TrainRunner.Run(new TrainSettings
+            var settings = new TrainSettings
             {
                 TrainFolder = train,
                 TestFolder = testFolder,
@@ -75,7 +75,9 @@ public static class TrainCommand
                 Threads = parse.GetValue(threads),
                 Augment = parse.GetValue(augment),
                 MeasureNormalization = parse.GetValue(measureNorm),
-            });
+            };
+            TrainOptionsCheck.Validate(settings); // before any banner or data loading
+            TrainRunner.Run(settings);
         }));
         return command;
     }

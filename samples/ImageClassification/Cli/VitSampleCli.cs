@@ -15,6 +15,9 @@ public static class VitSampleCli
         Benchmark.BenchmarkCommand.Create(),
     };
 
+    /// <summary>Console width used when stdout is redirected, so that log lines are not wrapped.</summary>
+    public const int RedirectedWidth = 4096;
+
     /// <summary>Parses and runs <paramref name="args"/>; returns the exit code.</summary>
     public static int Run(params string[] args) => Build().Parse(args).Invoke();
 }

@@ -76,6 +76,13 @@ public sealed class ImageFolderDataset
     /// <summary>Decodes an image with ML.NET's decoder and throws a <see cref="DatasetException"/> naming the file if it fails.</summary>
     public static void VerifyImage(string path)
     {
+        var file = new FileInfo(path);
+        if (!file.Exists)
+            throw new DatasetException($"Image '{file.FullName}' does not exist.");
+        if (file.Length == 0)
+            throw new DatasetException($"Image '{file.FullName}' is empty (0 bytes).");
+        if (TruncationProblem(file.FullName) is { } problem)
+            throw new DatasetException($"Image '{file.FullName}' is truncated: {problem}.");
         try
         {
             using var image = MLImage.CreateFromFile(path);
@@ -86,6 +93,25 @@ public sealed class ImageFolderDataset
         {
             throw new DatasetException($"Image '{path}' cannot be decoded: {e.Message}", e);
         }
+    }
+
+    // The decoder shows a cut-off PNG or JPEG as a partly grey image without complaint, so look at the file's end:
+    // a PNG ends with its IEND chunk, a JPEG with the end-of-image marker FF D9 (trailing zero padding allowed).
+    private static string? TruncationProblem(string path)
+    {
+        using var stream = File.OpenRead(path);
+        Span<byte> head = stackalloc byte[8];
+        int read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        long tailLength = Math.Min(stream.Length, 1024);
+        var tail = new byte[tailLength];
+        stream.Seek(-tailLength, SeekOrigin.End);
+        stream.ReadExactly(tail);
+        ReadOnlySpan<byte> png = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+        if (read == 8 && head.SequenceEqual(png))
+            return tail.AsSpan()[Math.Max(0, tail.Length - 12)..].IndexOf("IEND"u8) >= 0 ? null : "no PNG end chunk (IEND)";
+        if (read >= 3 && head[0] == 0xFF && head[1] == 0xD8 && head[2] == 0xFF)
+            return tail.AsSpan().TrimEnd((byte)0).EndsWith([(byte)0xFF, (byte)0xD9]) ? null : "no JPEG end-of-image marker";
+        return null;
     }
 
     /// <summary>

@@ -13,7 +13,10 @@ public static class ConsoleReport
             .AddColumn(new TableColumn("Accuracy").RightAligned()).AddColumn(new TableColumn("Precision").RightAligned())
             .AddColumn(new TableColumn("Log-loss").RightAligned());
         foreach (var k in r.PerClass)
-            table.AddRow(Markup.Escape(k.Name), k.Support.ToString(), $"{k.Recall:P1}", $"{k.Precision:P1}", $"{k.LogLoss:F3}");
+        {
+            var (accuracy, precision, logLoss) = k.Cells();
+            table.AddRow(Markup.Escape(k.Name), k.Support.ToString(), accuracy, precision, logLoss);
+        }
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine(
             $"Accuracy [bold green]{r.Accuracy:P2}[/]  macro accuracy {r.MacroAccuracy:P2}  log-loss {r.LogLoss:F4}  ({r.Images} images)");

@@ -48,4 +48,19 @@ public sealed record EvaluationReport(
 /// <param name="Recall">Share of this class's images predicted as this class (per-class accuracy).</param>
 /// <param name="Precision">Share of the images predicted as this class that are of this class.</param>
 /// <param name="LogLoss">Mean log-loss over this class's images.</param>
-public sealed record ClassReport(string Name, int Support, double Recall, double Precision, double LogLoss);
+public sealed record ClassReport(string Name, int Support, double Recall, double Precision, double LogLoss)
+{
+    /// <summary>Text the per-class tables show for a class with no test images (its accuracy, precision and log-loss are undefined).</summary>
+    public const string AbsentText = "absent";
+
+    /// <summary>The class has no test images.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool IsAbsent => Support == 0;
+
+    /// <summary>Accuracy, precision and log-loss as table cells: numbers, or <see cref="AbsentText"/> and dashes for an absent class.</summary>
+    public (string Accuracy, string Precision, string LogLoss) Cells() => IsAbsent
+        ? (AbsentText, "–", "–")
+        : (Recall.ToString("P1", System.Globalization.CultureInfo.InvariantCulture),
+           Precision.ToString("P1", System.Globalization.CultureInfo.InvariantCulture),
+           LogLoss.ToString("F3", System.Globalization.CultureInfo.InvariantCulture));
+}

@@ -56,7 +56,10 @@ public static class MetricsWriter
         md.AppendLine("| class | images | accuracy (recall) | precision | log-loss |");
         md.AppendLine("|-------|-------:|------------------:|----------:|---------:|");
         foreach (var k in r.PerClass)
-            md.AppendLine(c, $"| {k.Name} | {k.Support} | {k.Recall:P1} | {k.Precision:P1} | {k.LogLoss:F3} |");
+        {
+            var (accuracy, precision, logLoss) = k.Cells();
+            md.AppendLine(c, $"| {k.Name} | {k.Support} | {accuracy} | {precision} | {logLoss} |");
+        }
         return md.ToString();
     }
 }

@@ -21,14 +21,20 @@ public static class ModelFile
         ml.Model.SaveWithVit(model, InputSchema(ml), path);
     }
 
+    /// <summary>A model path as given, or the <see cref="DefaultName"/> inside it when it is a folder (an output folder of <c>train</c>).</summary>
+    public static string Resolve(string path) => Directory.Exists(path) ? Path.Combine(path, DefaultName) : path;
+
     /// <summary>Loads a model written by <see cref="Save"/> and the class names it predicts.</summary>
     /// <param name="ml">The ML.NET context.</param>
-    /// <param name="path">The model file.</param>
+    /// <param name="path">The model file, or a folder holding <see cref="DefaultName"/>.</param>
     /// <param name="device">Where the ViT runs; null keeps the device it was trained on.</param>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not a model of this sample, or is corrupt.</exception>
     public static (ITransformer Model, IReadOnlyList<string> Classes) Load(MLContext ml, string path, ComputeDevice? device = null)
     {
+        if (Directory.Exists(path) && !File.Exists(Resolve(path)))
+            throw new FileNotFoundException($"Folder '{Path.GetFullPath(path)}' holds no {DefaultName}; train one with `vit-sample train`.", Resolve(path));
+        path = Resolve(path);
         if (!File.Exists(path))
             throw new FileNotFoundException($"Model file '{Path.GetFullPath(path)}' does not exist; train one with `vit-sample train`.", path);
         var model = ml.Model.LoadWithVit(path, out var schema, device);

@@ -49,12 +49,36 @@ public static class Predictor
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(topK);
         foreach (var image in images)
             ImageFolderDataset.VerifyImage(image);
-        // The label column must exist for the label mapping; an empty label maps to the missing key and is not used.
-        var rows = images.Select(p => new ImageRow { ImagePath = p, Label = "" });
-        var scored = model.Transform(SamplePipeline.ToDataView(ml, rows));
-        return ml.Data.CreateEnumerable<Output>(scored, reuseRowObject: false)
-            .Select(o => new Prediction(o.ImagePath, o.PredictedLabel,
-                o.Score.Select((p, c) => (classes[c], p)).OrderByDescending(t => t.p).Take(topK).ToList()))
-            .ToList();
+        try
+        {
+            return Score(ml, model, classes, images, topK);
+        }
+        catch (Exception e) when (IsBadImage(e) && images.Count > 1)
+        {
+            // Find the file at fault: score one image at a time (only after a failure, so the usual path stays batched).
+            foreach (var image in images)
+                Score(ml, model, classes, [image], topK);
+            throw new DatasetException($"An image cannot be scored: {e.Message}", e);
+        }
+    }
+
+    private static bool IsBadImage(Exception e) => e is InvalidDataException or ArgumentException or FormatException;
+
+    private static List<Prediction> Score(MLContext ml, ITransformer model, IReadOnlyList<string> classes, IReadOnlyList<string> images, int topK)
+    {
+        try
+        {
+            // The label column must exist for the label mapping; an empty label maps to the missing key and is not used.
+            var rows = images.Select(p => new ImageRow { ImagePath = p, Label = "" });
+            var scored = model.Transform(SamplePipeline.ToDataView(ml, rows));
+            return ml.Data.CreateEnumerable<Output>(scored, reuseRowObject: false)
+                .Select(o => new Prediction(o.ImagePath, o.PredictedLabel,
+                    o.Score.Select((p, c) => (classes[c], p)).OrderByDescending(t => t.p).Take(topK).ToList()))
+                .ToList();
+        }
+        catch (Exception e) when (IsBadImage(e) && images.Count == 1)
+        {
+            throw new DatasetException($"Image '{images[0]}' cannot be scored: {e.Message}", e);
+        }
     }
 }

@@ -6,6 +6,7 @@ using ImageClassification.Reports;
 using Microsoft.ML;
 using Microsoft.ML.DistrAttention;
 using Spectre.Console;
+using TorchSharp;
 
 namespace ImageClassification.Training;
 
@@ -21,6 +22,15 @@ public static class TrainRunner
     {
         var clock = Stopwatch.StartNew();
         var ml = new MLContext(seed: s.Seed);
+        torch.Device device; // no CUDA for --device cuda: one line before any data is read
+        try
+        {
+            device = TorchRuntime.Resolve(s.Device);
+        }
+        catch (TorchRuntimeException e)
+        {
+            throw new TorchRuntimeException($"--device {s.Device.ToString().ToLowerInvariant()}: {e.Message}", e);
+        }
 
         var trainSet = ImageFolderDataset.Load(s.TrainFolder);
         var testSet = s.TestFolder is null ? null : ImageFolderDataset.Load(s.TestFolder, knownClasses: trainSet.Classes);
@@ -31,6 +41,24 @@ public static class TrainRunner
         AnsiConsole.MarkupLine(
             $"on {trainRows.Count} images of {trainSet.Classes.Count} classes from {Markup.Escape(trainSet.Root)}; {validationRows.Count} held out for validation");
 
+        using var output = OutputFolder.Begin(s.OutputFolder);
+        try
+        {
+            return Train(s, ml, clock, trainSet, testSet, trainRows, validationRows, config, description, device.ToString(), output);
+        }
+        catch (OperationCanceledException e)
+        {
+            throw new RunInterruptedException(output.InterruptedMessage, e);
+        }
+    }
+
+    /// <summary>Environment variable for tests: <c>after-model</c> interrupts a run after the model is written and before the metrics are.</summary>
+    public const string TestInterruptVariable = "VIT_SAMPLE_TEST_INTERRUPT";
+
+    private static RunSummary Train(TrainSettings s, MLContext ml, Stopwatch clock, ImageFolderDataset trainSet, ImageFolderDataset? testSet,
+        IReadOnlyList<ImageRow> trainRows, IReadOnlyList<ImageRow> validationRows, DistrAttention.Vit.Model.VitConfig config,
+        string description, string deviceName, OutputFolder output)
+    {
         var options = TrainerOptions(s, config);
         if (s.MeasureNormalization)
         {
@@ -59,9 +87,10 @@ public static class TrainRunner
             Fit(null);
         double trainingSeconds = trainClock.Elapsed.TotalSeconds;
 
-        Directory.CreateDirectory(s.OutputFolder);
-        var modelPath = Path.Combine(s.OutputFolder, ModelFile.DefaultName);
-        ModelFile.Save(ml, model, modelPath);
+        // Everything goes to the staging folder first; Commit swaps it in, so the output folder is all new or all old.
+        ModelFile.Save(ml, model, Path.Combine(output.Staging, ModelFile.DefaultName));
+        if (Environment.GetEnvironmentVariable(TestInterruptVariable) == "after-model")
+            throw new OperationCanceledException($"{TestInterruptVariable}=after-model");
 
         var classes = SamplePipeline.ClassNames(model, ModelFile.InputSchema(ml));
         var (evalRows, evalName) = testSet is not null ? (testSet.Rows, testSet.Root)
@@ -73,8 +102,10 @@ public static class TrainRunner
             .Select(e => new EpochPoint(e.Epoch, e.TrainLoss, e.TrainAccuracy, null, e.ValidationAccuracy, e.Elapsed.TotalSeconds))
             .ToList();
         var summary = new RunSummary(description, s, trainRows.Count, validationRows.Count, epochs, trainingSeconds,
-            clock.Elapsed.TotalSeconds, evalName, report, TorchRuntime.Resolve(s.Device).ToString());
-        WriteOutputs(s.OutputFolder, summary);
+            clock.Elapsed.TotalSeconds, evalName, report, deviceName);
+        WriteOutputs(output.Staging, summary);
+        output.Commit();
+        var modelPath = Path.Combine(s.OutputFolder, ModelFile.DefaultName);
 
         ConsoleReport.Write(report, $"Test set: {evalName}");
         AnsiConsole.MarkupLine($"Test accuracy [bold green]{report.Accuracy:P2}[/]; training {trainingSeconds:F1} s, total {clock.Elapsed.TotalSeconds:F1} s");

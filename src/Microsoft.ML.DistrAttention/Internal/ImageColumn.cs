@@ -43,12 +43,16 @@ internal static class ImageColumn
 
     /// <summary>
     /// A reader that returns the current row's image undecoded. <paramref name="rowName"/> names the row in error
-    /// messages (default: its position in the cursor).
+    /// messages (default: its position in the cursor); when the row has an active path column
+    /// (<see cref="ImagePathColumn"/>), messages name the file too. A load failure of an <see cref="MLImage"/> column
+    /// (e.g. <c>LoadImages</c> on a corrupt or empty file) becomes an <see cref="InvalidDataException"/>.
     /// </summary>
     public static Func<RawImage> CreateRawReader(DataViewRow row, DataViewSchema.Column column, Func<string>? rowName = null)
     {
         string name = column.Name;
         rowName ??= () => row.Position.ToString();
+        var readPath = ImagePathColumn.CreateGetter(row, column);
+        string Where(string? file) => RawImage.Describe(name, rowName(), file);
         if (column.Type is ImageDataViewType)
         {
             // One variable for every read, as before: LoadImages disposes the previous image when it loads the next.
@@ -56,8 +60,16 @@ internal static class ImageColumn
             MLImage image = null!;
             return () =>
             {
-                getter(ref image);
-                return RawImage.FromImage(name, rowName(), image);
+                string? file = readPath?.Invoke();
+                try
+                {
+                    getter(ref image);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException and not InvalidDataException)
+                {
+                    throw new InvalidDataException($"{Where(file)}: the image cannot be loaded (corrupt, empty or not an image): {e.Message}", e);
+                }
+                return RawImage.FromImage(Where(file), image, file);
             };
         }
 
@@ -65,8 +77,16 @@ internal static class ImageColumn
         var buffer = default(VBuffer<byte>);
         return () =>
         {
-            bytesGetter(ref buffer);
-            return RawImage.FromEncoded(name, rowName(), buffer.DenseValues().ToArray());
+            string? file = readPath?.Invoke();
+            try
+            {
+                bytesGetter(ref buffer);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException and not InvalidDataException)
+            {
+                throw new InvalidDataException($"{Where(file)}: the image bytes cannot be read: {e.Message}", e);
+            }
+            return RawImage.FromEncoded(Where(file), buffer.DenseValues().ToArray());
         };
     }
 }

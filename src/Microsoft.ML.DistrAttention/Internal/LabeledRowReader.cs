@@ -22,9 +22,10 @@ internal static class LabeledRowReader
         ImagePreprocessor preprocessor, int threads)
     {
         threads = Math.Max(1, threads);
+        var columns = ImagePathColumn.With(data.Schema, image, image, label);
         if (threads > 1)
         {
-            var cursors = data.GetRowCursorSet([image, label], threads);
+            var cursors = data.GetRowCursorSet(columns, threads);
             if (cursors.Length == 1)
                 using (cursors[0])
                     return ReadChunked(cursors[0], image, label, preprocessor, threads);
@@ -32,7 +33,7 @@ internal static class LabeledRowReader
                 return rows;
             // Row ids that are not unique give no order: read again the plain way.
         }
-        using var cursor = data.GetRowCursor([image, label]);
+        using var cursor = data.GetRowCursor(columns);
         return ReadChunked(cursor, image, label, preprocessor, threads);
     }
 

@@ -19,7 +19,7 @@ internal static class ModelFactory
             VitPreset.Base => VitConfig.Base(o.ImageSize, classCount, o.Channels, o.PatchSize),
             _ => throw new ArgumentOutOfRangeException(nameof(o.Preset), o.Preset, "Unknown ViT preset."),
         };
-        return preset with { Attention = o.Attention };
+        return preset with { Attention = o.Attention ?? new() };
     }
 
     /// <summary>Creates the model on the CPU. Seeds torch first so initialisation is reproducible.</summary>
@@ -27,21 +27,11 @@ internal static class ModelFactory
     {
         torch.manual_seed(o.Seed);
         if (o.InitialModel is not null)
-            return FineTuneFrom(o.InitialModel.Model, o, classCount);
+            return FineTuneFrom(InitialModelSource.Find(o.InitialModel).Model, o, classCount);
         if (o.InitialModelPath is not null)
         {
-            VisionTransformer loaded;
-            try
-            {
-                using var file = File.OpenRead(o.InitialModelPath);
-                loaded = VitCheckpoint.Load(file);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException and not InvalidDataException)
-            {
-                throw new InvalidDataException($"InitialModelPath '{o.InitialModelPath}' is not a readable ViT checkpoint: {e.Message}", e);
-            }
-            using (loaded)
-                return FineTuneFrom(loaded, o, classCount);
+            using var loaded = InitialModelSource.Load(o.InitialModelPath);
+            return FineTuneFrom(loaded, o, classCount);
         }
         var config = RequestedConfig(o, classCount);
         OptionsValidator.ValidateConfig(config);
@@ -49,25 +39,17 @@ internal static class ModelFactory
     }
 
     // A new module with the source's architecture: every tensor whose name and shape match is copied (so the
-    // source is left untouched); a head of another class count keeps its fresh initialisation.
+    // source is left untouched); a head of another class count keeps its fresh initialisation. The attention is the
+    // source's unless Options.Attention is set.
     private static VisionTransformer FineTuneFrom(VisionTransformer source, VitImageClassificationTrainer.Options o, int classCount)
     {
         var config = source.Config with { NumClasses = classCount };
         var model = new VisionTransformer(config);
-        using (torch.no_grad())
-        using (torch.NewDisposeScope())
+        ModelWeights.Copy(source, model);
+        if (o.Attention is { } attention && attention != config.Attention)
         {
-            var target = model.state_dict();
-            foreach (var (name, value) in source.state_dict())
-            {
-                if (target.TryGetValue(name, out var destination) && destination.shape.SequenceEqual(value.shape))
-                    destination.copy_(value.to(destination.device));
-            }
-        }
-        if (o.Attention != config.Attention)
-        {
-            OptionsValidator.ValidateAttention(o.Attention, config.HeadDim);
-            model.SetAttention(o.Attention);
+            OptionsValidator.ValidateAttention(attention, config.HeadDim);
+            model.SetAttention(attention);
         }
         return model;
     }

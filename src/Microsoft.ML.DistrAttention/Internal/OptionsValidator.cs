@@ -43,17 +43,42 @@ internal static class OptionsValidator
             throw new ArgumentException("Give InitialModel or InitialModelPath, not both.", nameof(o.InitialModelPath));
         if (o.InitialModelPath is not null && !File.Exists(o.InitialModelPath))
             throw new FileNotFoundException($"InitialModelPath: the checkpoint '{o.InitialModelPath}' does not exist.", o.InitialModelPath);
-        ArgumentNullException.ThrowIfNull(o.Attention, nameof(o.Attention));
-
         var config = ModelFactory.RequestedConfig(o, classCount: 2);
         if (o.InitialModel is not null)
-            config = o.InitialModel.Config with { NumClasses = 2 };
+            config = InitialModelSource.Find(o.InitialModel).Config with { NumClasses = 2 };
         ValidateConfig(config);
-        if (o.InitialModel is not null || o.InitialModelPath is not null)
+        CheckConfigConflicts(o); // after the Config's own errors, which name the bad field
+        if ((o.InitialModel is not null || o.InitialModelPath is not null) && o.Attention is not null)
             ValidateAttention(o.Attention, config.HeadDim);
         CheckNormalization(o.NormalizationMean, nameof(o.NormalizationMean), config.Channels, positive: false);
         CheckNormalization(o.NormalizationStd, nameof(o.NormalizationStd), config.Channels, positive: true);
     }
+
+    // Config replaces ImageSize, PatchSize, Channels and Attention: each may stay at its default or repeat the Config's
+    // value; anything else would be silently ignored.
+    private static void CheckConfigConflicts(VitImageClassificationTrainer.Options o)
+    {
+        if (o.Config is not { } c) return;
+        var defaults = new VitImageClassificationTrainer.Options();
+        Conflict(nameof(o.ImageSize), o.ImageSize, defaults.ImageSize, c.ImageSize);
+        Conflict(nameof(o.PatchSize), o.PatchSize, defaults.PatchSize, c.PatchSize);
+        Conflict(nameof(o.Channels), o.Channels, defaults.Channels, c.Channels);
+        if (o.Attention is { } attention && attention != c.Attention)
+            throw new ArgumentException(
+                $"Config and Attention are both set and disagree (Attention {Describe(attention)}, Config.Attention {Describe(c.Attention)}): " +
+                "Config's attention is the one used; leave Attention null or set it to Config.Attention.", nameof(o.Attention));
+    }
+
+    private static void Conflict(string name, int value, int defaultValue, int configValue)
+    {
+        if (value != defaultValue && value != configValue)
+            throw new ArgumentException(
+                $"Config and {name} are both set and disagree ({name} = {value}, Config.{name} = {configValue}): Config's value is the one used; " +
+                $"leave {name} at its default ({defaultValue}) or set it to Config.{name}.", name);
+    }
+
+    private static string Describe(AttentionOptions? a) =>
+        a is null ? "null" : a.Kind == AttentionKind.Exact ? "Exact" : $"DistrAttention G={a.GroupSize} l={a.BlockSize} {a.Mode}";
 
     /// <summary>Validates a model configuration, naming the offending option.</summary>
     public static void ValidateConfig(VitConfig config)

@@ -12,30 +12,42 @@ internal sealed class RawImage
     private readonly MLImage? image;
     private readonly byte[]? encoded;
 
-    private RawImage(string column, string row, MLImage? image, byte[]? encoded)
+    private RawImage(string where, MLImage? image, byte[]? encoded)
     {
-        Column = column;
-        Row = row;
+        Where = where;
         this.image = image;
         this.encoded = encoded;
     }
 
-    /// <summary>The column name, for error messages.</summary>
-    public string Column { get; }
-
-    /// <summary>The row (its position or id), for error messages.</summary>
-    public string Row { get; }
+    /// <summary>Where the image comes from, for error messages: <c>Image column 'X', row N[, file 'p']</c>.</summary>
+    public string Where { get; }
 
     /// <summary>Whether decoding costs real work (an encoded image) rather than a pixel conversion.</summary>
     public bool IsEncoded => encoded is not null;
 
-    public static RawImage FromImage(string column, string row, MLImage? image) =>
-        new(column, row, image ?? throw new InvalidDataException($"Image column '{column}', row {row}: the image is missing (null)."), null);
+    /// <summary>The prefix of error messages about one row's image.</summary>
+    public static string Describe(string column, string row, string? file) =>
+        file is null ? $"Image column '{column}', row {row}" : $"Image column '{column}', row {row}, file '{file}'";
 
-    public static RawImage FromEncoded(string column, string row, byte[] encoded) =>
-        encoded.Length == 0
-            ? throw new InvalidDataException($"Image column '{column}', row {row}: the image bytes are empty.")
-            : new(column, row, null, encoded);
+    /// <summary>A decoded image. When <paramref name="file"/> is given and can be read, it is checked for truncation.</summary>
+    public static RawImage FromImage(string where, MLImage? image, string? file = null)
+    {
+        if (image is null)
+            throw new InvalidDataException($"{where}: the image is missing (null).");
+        if (file is not null && EncodedImageCheck.FileTruncation(file) is { } problem)
+            throw new InvalidDataException($"{where}: {problem}.");
+        return new(where, image, null);
+    }
+
+    /// <summary>The bytes of an encoded image; empty or truncated (PNG, JPEG) bytes are rejected here.</summary>
+    public static RawImage FromEncoded(string where, byte[] encoded)
+    {
+        if (encoded.Length == 0)
+            throw new InvalidDataException($"{where}: the image bytes are empty.");
+        if (EncodedImageCheck.Truncation(encoded) is { } problem)
+            throw new InvalidDataException($"{where}: {problem}.");
+        return new(where, null, encoded);
+    }
 
     /// <summary>The pixels in the preprocessor's channels at the image's own size.</summary>
     public PlanarImage Decode(ImagePreprocessor preprocessor)
@@ -50,7 +62,7 @@ internal sealed class RawImage
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             throw new InvalidDataException(
-                $"Image column '{Column}', row {Row}: the {encoded!.Length} bytes are not a decodable image (PNG, JPEG, BMP, GIF, WEBP): {e.Message}", e);
+                $"{Where}: the {encoded!.Length} bytes are not a decodable image (PNG, JPEG, BMP, GIF, WEBP): {e.Message}", e);
         }
         using (decoded)
             return preprocessor.ToPlanar(decoded);

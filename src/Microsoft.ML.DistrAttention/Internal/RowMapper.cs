@@ -28,7 +28,9 @@ internal sealed class RowMapper : IRowToRowMapper
             if (column.Index < InputSchema.Count) result.Add(InputSchema[column.Index]);
             else scoring = true;
         }
-        if (scoring && !result.Any(c => c.Index == image.Index)) result.Add(image);
+        if (scoring)
+            foreach (var needed in ImagePathColumn.With(InputSchema, image, image))
+                if (!result.Any(c => c.Index == needed.Index)) result.Add(needed);
         return result;
     }
 

@@ -33,7 +33,7 @@ internal sealed class ScoredDataView : IDataView
         var needed = columnsNeeded.Select(c => c.Index).ToHashSet();
         bool scoring = needed.Any(i => i >= inputCount);
         var main = input.GetRowCursor(needed.Where(i => i < inputCount).Select(i => input.Schema[i]));
-        var ahead = scoring ? input.GetRowCursor([image]) : null;
+        var ahead = scoring ? input.GetRowCursor(ImagePathColumn.With(input.Schema, image, image)) : null;
         return new Cursor(this, main, ahead, needed);
     }
 

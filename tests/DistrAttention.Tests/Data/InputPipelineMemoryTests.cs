@@ -45,8 +45,10 @@ public class InputPipelineMemoryTests
         }
         Assert.Equal(30 * feed.BatchesPerEpoch, batches);
         // In flight at most: the batch just disposed's successors (2 queued + 1 being made), 2 tensors each.
-        // One-sided: a leak grows the count; a collection during the run may finalise garbage and lower it.
-        Assert.All(live, l => Assert.True(l <= 6, $"{l} tensors more than before the run at an epoch end"));
+        // A leak of one tensor a batch adds 8 per epoch, over 200 between the 2nd and the 30th epoch end. What is live at
+        // an epoch end besides that: the queued batches (2 tensors each) and the temporaries of the batch the producer
+        // thread is building at that instant (seen: up to 26), so growth is bounded by 40, not by the queue alone.
+        Assert.True(live[^1] - live[1] <= 40, $"live tensors grew by {live[^1] - live[1]} between the 2nd and the last epoch end");
         Assert.True(Tensor.TotalCount <= before, $"{Tensor.TotalCount - before} tensors left after the prefetcher was disposed");
     }
 

@@ -40,21 +40,8 @@ public sealed class FreshProcessTests
     /// <summary>Starts <c>vit-sample</c> (built beside the tests) with the test run's dependency manifest.</summary>
     private static (int ExitCode, string Log) RunSampleInChildProcess(params string[] arguments)
     {
-        string folder = AppContext.BaseDirectory;
-        string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-        var start = new ProcessStartInfo(dotnet)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = folder,
-        };
-        foreach (var argument in new[] { "exec", "--runtimeconfig", Path.Combine(folder, "vit-sample.runtimeconfig.json"),
-                     "--depsfile", Path.Combine(folder, "DistrAttention.Tests.deps.json"), Path.Combine(folder, "vit-sample.dll") })
-            start.ArgumentList.Add(argument);
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + dotnet);
+        var start = SampleProcess.StartInfo(arguments);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + start.FileName);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
