@@ -22,6 +22,9 @@ public sealed partial class VitImageClassificationTrainer : IEstimator<VitImageC
         ArgumentNullException.ThrowIfNull(options);
         OptionsValidator.Validate(options);
         this.options = options.Clone();
+        // Loads libtorch (and, on Debian 12, the libstdc++ shim TorchSharp needs) now, so that the application's own
+        // TorchSharp calls work from here on, not only after Fit.
+        TorchRuntime.EnsureInitialized();
     }
 
     /// <summary>Trains on <paramref name="input"/> (cached in memory as bytes at the model's input size).</summary>

@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using Xunit;
+
+namespace DistrAttention.Tests.Packaging;
+
+/// <summary>
+/// An application that references only <c>Microsoft.ML.DistrAttention</c> builds and fits a model on the CPU: the
+/// library brings its CPU libtorch (TorchSharp-cpu) instead of leaving the application to add it by hand, and creating
+/// the trainer readies libtorch so the application's own TorchSharp calls work on Debian 12 too (issue 15).
+/// </summary>
+public class ConsumerAppTests
+{
+    [Fact]
+    public void AppReferencingOnlyTheLibraryFitsOnTheCpu()
+    {
+        string repo = RepositoryRoot();
+        // bin/<Configuration>/<tfm>/: build the consumer in the configuration these tests were built in.
+        string configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
+        string folder = Directory.CreateTempSubdirectory("vit-consumer").FullName;
+        try
+        {
+            string library = Path.Combine(repo, "src", "Microsoft.ML.DistrAttention", "Microsoft.ML.DistrAttention.csproj");
+            File.WriteAllText(Path.Combine(folder, "Consumer.csproj"), $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <OutputType>Exe</OutputType>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <Nullable>enable</Nullable>
+                    <ImplicitUsings>enable</ImplicitUsings>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <ProjectReference Include="{library}" />
+                  </ItemGroup>
+                </Project>
+                """);
+            File.Copy(Path.Combine(AppContext.BaseDirectory, "Packaging", "ConsumerProgram.cs.txt"), Path.Combine(folder, "Program.cs"));
+            string images = Directory.CreateDirectory(Path.Combine(folder, "images")).FullName;
+
+            var build = Run(folder, "build", "-c", configuration, "-p:BuildProjectReferences=false", "-nologo");
+            Assert.True(build.ExitCode == 0, "dotnet build of the consumer failed:\n" + build.Output);
+            var run = Run(folder, Path.Combine(folder, "bin", configuration, "net10.0", "Consumer.dll"), images);
+            Assert.True(run.ExitCode == 0, "the consumer failed:\n" + run.Output);
+            Assert.Contains("direct torch: 2", run.Output);
+            Assert.Contains("fitted: 3 transformers", run.Output);
+        }
+        finally { Directory.Delete(folder, recursive: true); }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "DistrAttention.sln")))
+                return dir.FullName;
+        throw new InvalidOperationException($"DistrAttention.sln not found above {AppContext.BaseDirectory}.");
+    }
+
+    private static (int ExitCode, string Output) Run(string workingDirectory, params string[] arguments)
+    {
+        string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+        var start = new ProcessStartInfo(dotnet)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+        };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + dotnet);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(4)))
+        {
+            process.Kill(entireProcessTree: true);
+            return (-1, "timed out after 4 minutes\n" + stdout.Result + stderr.Result);
+        }
+        return (process.ExitCode, stdout.Result + stderr.Result);
+    }
+}
