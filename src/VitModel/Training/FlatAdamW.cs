@@ -30,7 +30,7 @@ internal sealed class FlatAdamW : IDisposable
         long total = parameters.Sum(p => p.numel());
         values = empty([total], ScalarType.Float32, device);
         grads = zeros([total], ScalarType.Float32, device);
-        var decayRates = new float[total];
+        decay = zeros([total], ScalarType.Float32, device);
         using (no_grad())
         {
             long offset = 0;
@@ -44,11 +44,12 @@ internal sealed class FlatAdamW : IDisposable
                 using var gradSlot = grads.narrow(0, offset, n);
                 p.grad = gradSlot.view(p.shape);
                 // Decay weight matrices and embeddings only; biases and norm gains are 1-D (timm's recipe).
-                if (p.dim() >= 2) Array.Fill(decayRates, (float)options.WeightDecay, (int)offset, (int)n);
+                if (p.dim() >= 2)
+                    using (var rates = decay.narrow(0, offset, n))
+                        rates.fill_(options.WeightDecay);
                 offset += n;
             }
         }
-        decay = tensor(decayRates, device: device);
         m = zeros([total], ScalarType.Float32, device);
         v = zeros([total], ScalarType.Float32, device);
     }
