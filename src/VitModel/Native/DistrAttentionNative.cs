@@ -78,13 +78,9 @@ public static class DistrAttentionNative
         ArgumentNullException.ThrowIfNull(v);
         ArgumentNullException.ThrowIfNull(r);
         ArgumentNullException.ThrowIfNull(options);
-        TorchRuntime.EnsureInitialized();
-        EnsureLoaded();
-        if (!IsAvailable)
-            throw new DistrAttentionNativeException(NativeStatus.NotBuiltWithCuda, "", "The native DistrAttention kernel cannot run: " + UnavailableReason);
+        EnsureKernels();
         using var scope = NewDisposeScope();
-        var rDevice = r.dtype == ScalarType.Float32 && r.device_type == q.device_type && r.device_index == q.device_index && r.is_contiguous()
-            ? r : r.to(ScalarType.Float32, q.device).contiguous();
+        var rDevice = ProjectionOnDeviceOf(r, q);
         var o = output ?? empty(q.shape, q.dtype, q.device);
         var p = NativeArguments.Build(
             NativeTensorLayout.Of(q, nameof(q)), NativeTensorLayout.Of(k, nameof(k)), NativeTensorLayout.Of(v, nameof(v)),
@@ -117,13 +113,9 @@ public static class DistrAttentionNative
         ArgumentNullException.ThrowIfNull(q);
         ArgumentNullException.ThrowIfNull(r);
         ArgumentNullException.ThrowIfNull(options);
-        TorchRuntime.EnsureInitialized();
-        EnsureLoaded();
-        if (!IsAvailable)
-            throw new DistrAttentionNativeException(NativeStatus.NotBuiltWithCuda, "", "The native DistrAttention kernel cannot run: " + UnavailableReason);
+        EnsureKernels();
         using var scope = NewDisposeScope();
-        var rDevice = r.dtype == ScalarType.Float32 && r.device_type == q.device_type && r.device_index == q.device_index && r.is_contiguous()
-            ? r : r.to(ScalarType.Float32, q.device).contiguous();
+        var rDevice = ProjectionOnDeviceOf(r, q);
         // G = 1 writes only σ: Q~ = Q, so the output is (an alias of) q itself and is never written.
         var o = options.GroupSize == 1 ? q.alias() : empty(q.shape, q.dtype, q.device);
         var layoutQ = NativeTensorLayout.Of(q, nameof(q));
@@ -131,14 +123,9 @@ public static class DistrAttentionNative
         var p = NativeArguments.Build(layoutQ, layoutQ, layoutQ, NativeTensorLayout.Of(o, "output"),
             NativeTensorLayout.Of(rDevice, nameof(r)), null,
             permutations is null ? null : NativeTensorLayout.Of(permutations, nameof(permutations)), options, null);
-        unsafe
-        {
-            int status;
-            p.K = IntPtr.Zero;
-            p.V = IntPtr.Zero;
-            status = NativeMethods.da_qtilde(&p, IntPtr.Zero);
-            ThrowOnError(status, "da_qtilde");
-        }
+        p.K = IntPtr.Zero;
+        p.V = IntPtr.Zero;
+        LaunchQTilde(ref p);
         return o.MoveToOuterDisposeScope();
     }
 
@@ -162,13 +149,32 @@ public static class DistrAttentionNative
     }
 
     /// <summary>Calls <c>da_forward</c> on the legacy default stream; maps a failure to an exception.</summary>
-    internal static unsafe void Launch(ref DaFwdParams p)
+    internal static unsafe void Launch(ref DaFwdParams p) => Call(ref p, &NativeMethods.da_forward, "da_forward");
+
+    /// <summary>Calls <c>da_qtilde</c> on the legacy default stream; maps a failure to an exception.</summary>
+    private static unsafe void LaunchQTilde(ref DaFwdParams p) => Call(ref p, &NativeMethods.da_qtilde, "da_qtilde");
+
+    private static unsafe void Call(ref DaFwdParams p, delegate*<DaFwdParams*, IntPtr, int> function, string name)
     {
         int status;
         fixed (DaFwdParams* pointer = &p)
-            status = NativeMethods.da_forward(pointer, IntPtr.Zero);
-        ThrowOnError(status, "da_forward");
+            status = function(pointer, IntPtr.Zero);
+        ThrowOnError(status, name);
     }
+
+    /// <summary>Loads libtorch and the native library; throws unless its CUDA kernels are there.</summary>
+    private static void EnsureKernels()
+    {
+        TorchRuntime.EnsureInitialized();
+        EnsureLoaded();
+        if (!IsAvailable)
+            throw new DistrAttentionNativeException(NativeStatus.NotBuiltWithCuda, "", "The native DistrAttention kernel cannot run: " + UnavailableReason);
+    }
+
+    /// <summary>R as the kernels read it: a contiguous float32 tensor on q's device (r itself when it already is one).</summary>
+    private static Tensor ProjectionOnDeviceOf(Tensor r, Tensor q) =>
+        r.dtype == ScalarType.Float32 && r.device_type == q.device_type && r.device_index == q.device_index && r.is_contiguous()
+            ? r : r.to(ScalarType.Float32, q.device).contiguous();
 
     /// <summary>Runs <c>da_check_params</c> (validation only, no CUDA call) and returns its status and message.</summary>
     internal static unsafe (NativeStatus Status, string Message) CheckParams(ref DaFwdParams p)
