@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Xunit;
 
 namespace DistrAttention.Tests.Packaging;
@@ -56,23 +55,7 @@ public class ConsumerAppTests
 
     private static (int ExitCode, string Output) Run(string workingDirectory, params string[] arguments)
     {
-        string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-        var start = new ProcessStartInfo(dotnet)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory,
-        };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + dotnet);
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(4)))
-        {
-            process.Kill(entireProcessTree: true);
-            return (-1, "timed out after 4 minutes\n" + stdout.Result + stderr.Result);
-        }
-        return (process.ExitCode, stdout.Result + stderr.Result);
+        var (exitCode, stdout, stderr) = TestProcesses.Run(TestProcesses.Dotnet(workingDirectory, arguments), TimeSpan.FromMinutes(4));
+        return (exitCode, stdout + stderr);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using DistrAttention.Vit.Runtime;
 using ImageClassification.Cli;
 using ImageClassification.Reports;
@@ -160,17 +159,10 @@ public sealed class CliErrorTests
     /// <summary>Runs <c>vit-sample</c> (built beside the tests) as a child process with redirected output.</summary>
     private static Result RunCli(string[] arguments, params (string Name, string Value)[] environment)
     {
-        var start = SampleProcess.StartInfo(arguments);
+        var start = TestProcesses.Sample(arguments);
         foreach (var (name, value) in environment)
             start.Environment[name] = value;
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + start.FileName);
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
-        {
-            process.Kill(entireProcessTree: true);
-            return new Result(-1, stdout.Result, "timed out");
-        }
-        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+        var (exitCode, stdout, stderr) = TestProcesses.Run(start, TimeSpan.FromMinutes(3));
+        return new Result(exitCode, stdout, stderr);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using ImageClassification.Cli;
 using ImageClassification.Training;
@@ -40,15 +39,7 @@ public sealed class FreshProcessTests
     /// <summary>Starts <c>vit-sample</c> (built beside the tests) with the test run's dependency manifest.</summary>
     private static (int ExitCode, string Log) RunSampleInChildProcess(params string[] arguments)
     {
-        var start = SampleProcess.StartInfo(arguments);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + start.FileName);
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
-        {
-            process.Kill(entireProcessTree: true);
-            return (-1, "timed out");
-        }
-        return (process.ExitCode, stdout.Result + stderr.Result);
+        var (exitCode, stdout, stderr) = TestProcesses.Run(TestProcesses.Sample(arguments), TimeSpan.FromMinutes(3));
+        return (exitCode, stdout + stderr);
     }
 }

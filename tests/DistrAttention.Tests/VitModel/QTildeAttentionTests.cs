@@ -64,34 +64,10 @@ public class QTildeAttentionTests
         var weights = Randn(seed + 3, ScalarType.Float64, 1, 2, 20, 4);
         var options = new AttentionOptions { GroupSize = g, BlockSize = 16, Mode = mode, Causal = causal };
         var module = new DistrAttentionReference(options, 16);
-        module.forward(q, k, v).mul(weights).sum().backward();
-
-        foreach (var (input, name, stride) in new[] { (q, "q", 1), (k, "k", 3), (v, "v", 3) })
-        {
-            var analytic = input.grad!.flatten().data<double>().ToArray();
-            using var noGrad = no_grad();
-            var flat = input.detach().clone();
-            var values = flat.view(-1);
-            const double eps = 1e-6;
-            for (int index = 0; index < values.shape[0]; index += stride)
-            {
-                double original = values[index].item<double>();
-                values[index].fill_(original + eps);
-                double plus = Loss(name, flat);
-                values[index].fill_(original - eps);
-                double minus = Loss(name, flat);
-                values[index].fill_(original);
-                double numeric = (plus - minus) / (2 * eps);
-                // Central differences in fp64: truncation O(eps²) and cancellation ~1e-16/eps; σ does not move
-                // because no projection of these inputs lies within eps of a sign change.
-                Assert.True(Math.Abs(numeric - analytic[index]) < 1e-7 + 1e-6 * Math.Abs(numeric),
-                    $"seed {seed}, G = {g}, {mode}, causal {causal}: d/d{name}[{index}] autograd {analytic[index]}, finite difference {numeric}");
-            }
-        }
-
-        double Loss(string name, Tensor replaced) =>
-            module.forward(name == "q" ? replaced : q.detach(), name == "k" ? replaced : k.detach(), name == "v" ? replaced : v.detach())
-                .mul(weights).sum().item<double>();
+        // Central differences in fp64: truncation O(eps²) and cancellation ~1e-16/eps; σ does not move because no
+        // projection of these inputs lies within eps of a sign change.
+        FiniteDifferences.AssertMatch(module.forward, q, k, v, weights, (1, 3, 3), 1e-7, 1e-6,
+            $"seed {seed}, G = {g}, {mode}, causal {causal}");
     }
 
     [Fact]
