@@ -40,6 +40,7 @@ if (DistrAttentionNative.IsAvailable)
 {
     KernelChecks.Run(h);
     QTildeChecks.Run(h);
+    QTildeTrainingChecks.Run(h);
     VitChecks.Run(h);
 }
 TrainerChecks.Run(h, outDir);

@@ -22,4 +22,20 @@ internal static class TensorMath
         var t = uniform ? rand(shape, generator: generator) : randn(shape, generator: generator);
         return t.to(dtype, device);
     }
+
+    /// <summary>N(0,1) inputs from a fixed seed (print it on failure), drawn on the CPU so every device sees the same values.</summary>
+    public static Tensor Seeded(ulong seed, Device device, ScalarType dtype, params long[] shape)
+    {
+        using var generator = new Generator(seed, CPU);
+        return randn(shape, generator: generator).to(dtype, device);
+    }
+
+    /// <summary>Largest ‖a_row − b_row‖ / ‖b_row‖ over the rows of the last dimension, in float64.</summary>
+    public static double WorstRowError(Tensor a, Tensor b)
+    {
+        using var scope = NewDisposeScope();
+        var x = a.to(ScalarType.Float64).cpu();
+        var y = b.to(ScalarType.Float64).cpu();
+        return x.sub(y).norm(-1).div(y.norm(-1).clamp_min(1e-30)).max().item<double>();
+    }
 }

@@ -118,6 +118,15 @@ DA_API int da_forward(const da_fwd_params* p, void* stream);
    DA_ERR_UNSUPPORTED. Asynchronous on `stream`, like da_forward. */
 DA_API int da_qtilde(const da_fwd_params* p, void* stream);
 
+/* The adjoint of da_qtilde's Q -> Q~ for given permutations (the training backward, DESIGN.md §3.8):
+   reads dQ~ from q (strides q_*) and sigma_b from perm_out (an INPUT here: int32 [B,H,ceil(Nq/l),d]
+   as da_qtilde wrote it for the same Q, l and shapes), writes dQ [B,H,Nq,d] to o (strides o_*).
+   Group g of block b = columns sigma_b[g*G .. g*G+G-1]. Mean: dQ[i,c] = (1/G)·sum of dQ~[i,c'] over
+   c's group; Sample: the group's first column gets that sum, the others 0 (fp32 sums, one rounding).
+   sigma is piecewise constant in Q: no gradient flows through it. r, k, v, lse, scale, flags and
+   block_n are ignored (may be NULL). o must not overlap q. Same support as da_qtilde. */
+DA_API int da_qtilde_backward(const da_fwd_params* p, void* stream);
+
 /* Validation only (no CUDA call): DA_OK or the status da_forward would return for the
    arguments (except device-dependent checks). Sets the last error on failure. */
 DA_API int da_check_params(const da_fwd_params* p);

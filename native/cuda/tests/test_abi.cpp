@@ -91,3 +91,29 @@ TEST(Abi, ReferencePermutationExported) {
     }
     for (int c = 0; c < 32; ++c) EXPECT_TRUE(seen[c]);
 }
+
+TEST(Abi, QtildeBackwardNeedsSigmaAndValidatesLikeQtilde) {
+    alignas(16) static unsigned char buf[1 << 16];
+    da_fwd_params p;
+    da_fwd_params_init(&p);
+    EXPECT_EQ(da_qtilde_backward(nullptr, nullptr), DA_ERR_NULL_ARGUMENT);
+    p.q = buf; p.o = buf + 32768;  // dQ~ in, dQ out; r is not needed
+    p.batch = 1; p.heads = 1; p.nq = 16; p.head_dim = 64; p.q_row_stride = p.o_row_stride = 64;
+    EXPECT_EQ(da_qtilde_backward(&p, nullptr), DA_ERR_NULL_ARGUMENT);  // sigma missing
+    EXPECT_NE(std::string(da_last_error()).find("perm_out"), std::string::npos) << da_last_error();
+    p.perm_out = reinterpret_cast<int32_t*>(buf + 49152);
+    p.group_size = 3;
+    EXPECT_EQ(da_qtilde_backward(&p, nullptr), DA_ERR_UNSUPPORTED);
+    p.group_size = 2;
+    p.q_row_stride = 60;  // not a multiple of 8 elements
+    EXPECT_EQ(da_qtilde_backward(&p, nullptr), DA_ERR_INVALID_ARGUMENT);
+    p.q_row_stride = 64;
+    const int st = da_qtilde_backward(&p, nullptr);  // host memory: never a crash
+    if (da_built_with_cuda()) {
+        EXPECT_TRUE(st == DA_ERR_INVALID_ARGUMENT || st == DA_ERR_CUDA) << st << " " << da_last_error();
+    } else {
+        EXPECT_EQ(st, DA_ERR_NOT_BUILT_WITH_CUDA) << da_last_error();
+    }
+    p.version = 99;
+    EXPECT_EQ(da_qtilde_backward(&p, nullptr), DA_ERR_VERSION);
+}

@@ -130,6 +130,39 @@ public static class DistrAttentionNative
     }
 
     /// <summary>
+    /// The adjoint of Q → Q̃ for given σ (<c>da_qtilde_backward</c>, DESIGN.md §3.8): dQ [B, H, Nq, d] from dQ̃. Mean:
+    /// every column of a group gets the group's mean of dQ̃; Sample: the group's first column gets the sum, the others 0.
+    /// </summary>
+    /// <param name="gradQTilde">dQ̃ [B, H, Nq, d], CUDA, Float16/BFloat16 (the layout rules of <see cref="Forward"/>).</param>
+    /// <param name="permutations">σ int32 [B, H, ceil(Nq/l), d], contiguous, as <see cref="QTilde"/> wrote it.</param>
+    /// <param name="r">Projection matrix [l, 16] (validated, not read).</param>
+    /// <param name="options">G, l, mode.</param>
+    /// <param name="output">Optional dQ [B, H, Nq, d] to write into; null allocates a contiguous one.</param>
+    /// <exception cref="ArgumentException">A tensor does not fit; the message names it.</exception>
+    /// <exception cref="DistrAttentionNativeException">The library is missing or returned an error.</exception>
+    public static unsafe Tensor QTildeBackward(Tensor gradQTilde, Tensor permutations, Tensor r, AttentionOptions options,
+        Tensor? output = null)
+    {
+        ArgumentNullException.ThrowIfNull(gradQTilde);
+        ArgumentNullException.ThrowIfNull(permutations);
+        ArgumentNullException.ThrowIfNull(r);
+        ArgumentNullException.ThrowIfNull(options);
+        EnsureKernels();
+        using var scope = NewDisposeScope();
+        var rDevice = ProjectionOnDeviceOf(r, gradQTilde);
+        var dq = output ?? empty(gradQTilde.shape, gradQTilde.dtype, gradQTilde.device);
+        var layout = NativeTensorLayout.Of(gradQTilde, nameof(gradQTilde));
+        var p = NativeArguments.Build(layout, layout, layout, NativeTensorLayout.Of(dq, nameof(output)),
+            NativeTensorLayout.Of(rDevice, nameof(r)), null, NativeTensorLayout.Of(permutations, nameof(permutations)),
+            options, null);
+        p.K = IntPtr.Zero;
+        p.V = IntPtr.Zero;
+        p.R = IntPtr.Zero;
+        Call(ref p, &NativeMethods.da_qtilde_backward, "da_qtilde_backward");
+        return output is null ? dq.MoveToOuterDisposeScope() : output;
+    }
+
+    /// <summary>
     /// σ_b of every query block from the native hashing pre-pass (<c>da_qtilde</c> with G = 1 and <c>perm_out</c>): int32
     /// [B, H, ceil(Nq / l), d], bit-exact with <c>da_reference_permutation</c>. No gradient (σ is piecewise constant).
     /// </summary>

@@ -9,9 +9,9 @@ namespace DistrAttention.Vit.Native;
 /// <see cref="AttentionSelectionLog"/>; with <see cref="AttentionImplementation.Native"/> a fallback is an error).
 /// <list type="bullet">
 /// <item>Inference on CUDA (fp16/bf16): the fused native kernel (<see cref="DistrAttentionNative.Forward"/>).</item>
-/// <item>Training on CUDA: σ from the native hashing pre-pass (<see cref="DistrAttentionNative.Permutations"/>), Q̃ as
-/// one product per query block (<see cref="QTilde.FromPermutations"/>, whose adjoint autograd owns), then fused exact
-/// attention forward and backward (DESIGN.md §3.8); the TorchSharp hash where the pre-pass does not support the shape.</item>
+/// <item>Training on CUDA: Q̃ from the native hashing pre-pass with its native adjoint (<see cref="NativeQTildeFunction"/>),
+/// then fused exact attention forward and backward (DESIGN.md §3.8); the TorchSharp path where the pre-pass does not
+/// support the shape.</item>
 /// <item>Float32 inputs or the CPU: <see cref="QTildeAttention"/> (TorchSharp ops).</item>
 /// </list>
 /// All give the same result up to rounding: the projection matrix R (buffer <c>r</c>, drawn exactly like the
@@ -49,10 +49,10 @@ public sealed class NativeDistrAttention : DistrAttentionModule
             if (Options.GroupSize > 1 && DistrAttentionNative.SupportsQTilde(d, Options.BlockSize, q.dtype))
             {
                 LastPath = AttentionPath.NativeQTilde;
+                // The scope also frees the empty tensor TorchSharp's autograd function allocates per output (used only
+                // for an undefined incoming gradient, which exact attention never gives): Q~ is the only extra memory.
                 using var scope = NewDisposeScope();
-                // σ from the native pre-pass, Q~ = Q·W per block in TorchSharp ops so that autograd owns the adjoint.
-                var sigma = DistrAttentionNative.Permutations(Prepare(q), Projection, Options.BlockSize);
-                var qTilde = QTilde.FromPermutations(q, sigma, Options);
+                var qTilde = NativeQTildeFunction.Apply(Prepare(q), Projection, Options);
                 return ExactAttention.Compute(qTilde, k, v, Options.Causal).MoveToOuterDisposeScope();
             }
         }
@@ -72,7 +72,7 @@ public sealed class NativeDistrAttention : DistrAttentionModule
         empty([q.shape[0], q.shape[2], q.shape[1], v.shape[3]], q.dtype, q.device).transpose(1, 2);
 
     /// <summary>Copies when the layout does not meet the kernel's stride/alignment rules.</summary>
-    private static Tensor Prepare(Tensor t)
+    internal static Tensor Prepare(Tensor t)
     {
         var layout = NativeTensorLayout.Of(t, "t");
         bool fits = layout.Strides[3] == 1 && layout.Address % 16 == 0

@@ -23,6 +23,9 @@ internal static unsafe class NativeMethods
     public static extern int da_qtilde(DaFwdParams* p, IntPtr stream);
 
     [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+    public static extern int da_qtilde_backward(DaFwdParams* p, IntPtr stream);
+
+    [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
     public static extern int da_check_params(DaFwdParams* p);
 
     [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]

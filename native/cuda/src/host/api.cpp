@@ -49,28 +49,33 @@ DA_API int da_forward(const da_fwd_params* p, void* stream) {
     }
 }
 
+// da_qtilde and da_qtilde_backward validate as a forward whose keys and values are Q itself: one set of
+// shape/stride/alignment rules. Fills *as_forward on success.
+static int validate_as_prepass(const da_fwd_params* p, da_fwd_params* as_forward, std::string* msg) {
+    if (p->struct_size != sizeof(da_fwd_params) || p->version != DA_API_VERSION) {
+        const int st = da::validate_params(p, msg);  // reports the version / size mismatch
+        return st != DA_OK ? st : DA_ERR_VERSION;
+    }
+    *as_forward = *p;
+    as_forward->k = p->q;
+    as_forward->v = p->q;
+    as_forward->k_batch_stride = as_forward->v_batch_stride = p->q_batch_stride;
+    as_forward->k_head_stride = as_forward->v_head_stride = p->q_head_stride;
+    as_forward->k_row_stride = as_forward->v_row_stride = p->q_row_stride;
+    as_forward->nk = p->nq;
+    as_forward->lse = nullptr;
+    as_forward->flags = 0;
+    as_forward->block_n = 0;
+    as_forward->scale = 0.f;
+    return da::validate_params(as_forward, msg);
+}
+
 DA_API int da_qtilde(const da_fwd_params* p, void* stream) {
     try {
         if (p == nullptr) return da::fail(DA_ERR_NULL_ARGUMENT, "params is NULL");
         std::string msg;
-        // Validate as a forward whose keys and values are Q itself: one set of shape/stride/alignment rules.
         da_fwd_params as_forward;
-        if (p->struct_size != sizeof(da_fwd_params) || p->version != DA_API_VERSION) {
-            const int st = da::validate_params(p, &msg);  // reports the version / size mismatch
-            return da::fail(st != DA_OK ? st : DA_ERR_VERSION, msg);
-        }
-        as_forward = *p;
-        as_forward.k = p->q;
-        as_forward.v = p->q;
-        as_forward.k_batch_stride = as_forward.v_batch_stride = p->q_batch_stride;
-        as_forward.k_head_stride = as_forward.v_head_stride = p->q_head_stride;
-        as_forward.k_row_stride = as_forward.v_row_stride = p->q_row_stride;
-        as_forward.nk = p->nq;
-        as_forward.lse = nullptr;
-        as_forward.flags = 0;
-        as_forward.block_n = 0;
-        as_forward.scale = 0.f;
-        int st = da::validate_params(&as_forward, &msg);
+        int st = validate_as_prepass(p, &as_forward, &msg);
         if (st != DA_OK) return da::fail(st, msg);
         if (p->group_size == 1 && p->perm_out == nullptr)
             return da::fail(DA_ERR_INVALID_ARGUMENT, "da_qtilde has nothing to write: group_size is 1 (Q~ = Q) and perm_out is NULL");
@@ -80,6 +85,29 @@ DA_API int da_qtilde(const da_fwd_params* p, void* stream) {
         return DA_OK;
     } catch (...) {
         return da::fail(DA_ERR_INTERNAL, "internal error in da_qtilde");
+    }
+}
+
+DA_API int da_qtilde_backward(const da_fwd_params* p, void* stream) {
+    try {
+        if (p == nullptr) return da::fail(DA_ERR_NULL_ARGUMENT, "params is NULL");
+        if (p->perm_out == nullptr)
+            return da::fail(DA_ERR_NULL_ARGUMENT, "perm_out (sigma, an input of da_qtilde_backward) is NULL");
+        std::string msg;
+        // r is not read here, but the shared validation wants one: any non-NULL pointer, dropped afterwards.
+        static const float unused_r = 0.f;
+        da_fwd_params with_r = *p;
+        with_r.r = &unused_r;
+        da_fwd_params as_forward;
+        int st = validate_as_prepass(&with_r, &as_forward, &msg);
+        if (st != DA_OK) return da::fail(st, msg);
+        as_forward.r = nullptr;
+        st = da::launch_qtilde_backward(as_forward, stream, &msg);
+        if (st != DA_OK) return da::fail(st, msg);
+        da::clear_last_error();
+        return DA_OK;
+    } catch (...) {
+        return da::fail(DA_ERR_INTERNAL, "internal error in da_qtilde_backward");
     }
 }
 

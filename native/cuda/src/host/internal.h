@@ -31,4 +31,7 @@ int launch_forward(const da_fwd_params& p, void* stream, std::string* msg);
 // The hashing pre-pass alone (da_qtilde) on validated params; CUDA dispatcher or stub.
 int launch_qtilde_only(const da_fwd_params& p, void* stream, std::string* msg);
 
+// The adjoint of Q -> Q~ (da_qtilde_backward) on validated params; CUDA dispatcher or stub.
+int launch_qtilde_backward(const da_fwd_params& p, void* stream, std::string* msg);
+
 }  // namespace da

@@ -5,6 +5,7 @@
 
 #include "../host/internal.h"
 #include "launch.cuh"
+#include "qtilde_backward_kernel.cuh"
 #include "sm90/launch.cuh"
 
 namespace da {
@@ -114,7 +115,9 @@ int launch_forward(const da_fwd_params& p, void* stream, std::string* msg) {
     return DA_OK;
 }
 
-int launch_qtilde_only(const da_fwd_params& p, void* stream, std::string* msg) {
+// Device checks shared by da_qtilde and da_qtilde_backward: compute capability, d, and that every
+// pointer given is device memory of the current device.
+static int check_prepass_device(const da_fwd_params& p, const char* function, std::string* msg) {
     int device = 0;
     cudaError_t e = cudaGetDevice(&device);
     if (e != cudaSuccess) return cuda_fail(msg, "cudaGetDevice failed", e);
@@ -122,11 +125,11 @@ int launch_qtilde_only(const da_fwd_params& p, void* stream, std::string* msg) {
     if ((e = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device)) != cudaSuccess)
         return cuda_fail(msg, "cudaDeviceGetAttribute failed", e);
     if (major < 8) {
-        *msg = "da_qtilde needs compute capability 8.0 or newer (tensor-core hash)";
+        *msg = std::string(function) + " needs compute capability 8.0 or newer";
         return DA_ERR_UNSUPPORTED;
     }
     if (p.head_dim != 32 && p.head_dim != 64) {
-        *msg = "da_qtilde supports head_dim 32 and 64 (got " + std::to_string(p.head_dim) + ")";
+        *msg = std::string(function) + " supports head_dim 32 and 64 (got " + std::to_string(p.head_dim) + ")";
         return DA_ERR_UNSUPPORTED;
     }
     struct {
@@ -138,6 +141,13 @@ int launch_qtilde_only(const da_fwd_params& p, void* stream, std::string* msg) {
         const int st = check_device_pointer(x.ptr, x.name, device, msg);
         if (st != DA_OK) return st;
     }
+    return DA_OK;
+}
+
+int launch_qtilde_only(const da_fwd_params& p, void* stream, std::string* msg) {
+    const int st = check_prepass_device(p, "da_qtilde", msg);
+    if (st != DA_OK) return st;
+    cudaError_t e;
     KernelConfig cfg;
     cfg.head_dim = p.head_dim;
     cfg.block_m = p.block_l;
@@ -155,6 +165,31 @@ int launch_qtilde_only(const da_fwd_params& p, void* stream, std::string* msg) {
     else
         e = cfg.bf16 ? launch_qtilde<64, true>(qa, s) : launch_qtilde<64, false>(qa, s);
     if (e != cudaSuccess) return cuda_fail(msg, "DistrAttention Q~ pre-pass launch failed", e);
+    return DA_OK;
+}
+
+int launch_qtilde_backward(const da_fwd_params& p, void* stream, std::string* msg) {
+    const int st = check_prepass_device(p, "da_qtilde_backward", msg);
+    if (st != DA_OK) return st;
+    QtildeBackwardArgs a;
+    a.dqt = p.q;
+    a.dq = p.o;
+    a.perm = p.perm_out;
+    a.src_bs = p.q_batch_stride, a.src_hs = p.q_head_stride, a.src_rs = p.q_row_stride;
+    a.dst_bs = p.o_batch_stride, a.dst_hs = p.o_head_stride, a.dst_rs = p.o_row_stride;
+    a.batch = p.batch, a.heads = p.heads, a.nq = p.nq;
+    a.block_l = p.block_l;
+    a.n_blocks = (p.nq + p.block_l - 1) / p.block_l;
+    a.group = p.group_size;
+    a.mode = p.mode;
+    const bool bf16 = p.dtype == DA_DTYPE_BF16;
+    const cudaStream_t s = static_cast<cudaStream_t>(stream);
+    cudaError_t e;
+    if (p.head_dim == 32)
+        e = bf16 ? launch_qtilde_backward_kernel<32, true>(a, s) : launch_qtilde_backward_kernel<32, false>(a, s);
+    else
+        e = bf16 ? launch_qtilde_backward_kernel<64, true>(a, s) : launch_qtilde_backward_kernel<64, false>(a, s);
+    if (e != cudaSuccess) return cuda_fail(msg, "DistrAttention Q~ adjoint launch failed", e);
     return DA_OK;
 }
 

@@ -46,6 +46,7 @@ template <>
 struct Elem<false> {
     using T = __half;
     __device__ __forceinline__ static float to_float(T x) { return __half2float(x); }
+    __device__ __forceinline__ static T from_float(float x) { return __float2half_rn(x); }
     // two packed elements (low half = lower address) to floats
     __device__ __forceinline__ static float2 to_float2(uint32_t w) {
         return __half22float2(*reinterpret_cast<const __half2*>(&w));
@@ -68,6 +69,7 @@ template <>
 struct Elem<true> {
     using T = __nv_bfloat16;
     __device__ __forceinline__ static float to_float(T x) { return __bfloat162float(x); }
+    __device__ __forceinline__ static T from_float(float x) { return __float2bfloat16_rn(x); }
     __device__ __forceinline__ static float2 to_float2(uint32_t w) {
         return __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(&w));
     }
