@@ -3,9 +3,9 @@
 For every (dtype, d, G, l, mode, causal) and shapes including Nq = 197, Nq != Nk, N = 1 and N not a
 multiple of any tile:
   * permutations: equal to the C++ host reference (fp32, same fma order: expected bit-exact) and
-    compared to a float64 evaluation of §3 (mismatches allowed only where a column has a sign tie,
+    compared to a float64 evaluation of docs/semantics.md (mismatches allowed only where a column has a sign tie,
     |p_j| below rounding; reported);
-  * output: relative error <= 1e-2 vs a float64 evaluation of the same §3 formula (with the kernel's
+  * output: relative error <= 1e-2 vs a float64 evaluation of the same formula (with the kernel's
     permutation, after it was checked), lse checked too;
   * G = 1 vs exact attention <= 1e-2;
   * output and lse poisoned with NaN before each run: every element written, no NaN;
@@ -47,7 +47,7 @@ def inv_gray(x):
 
 
 def perms_f64(q, l, R):
-    """float64 §3 steps 1-3 -> perm [B,H,nb,d] and per-(block, column) min relative margin."""
+    """float64 steps 1-3 (docs/semantics.md) -> perm [B,H,nb,d] and per-(block, column) min relative margin."""
     B, H, Nq, d = q.shape
     nb = math.ceil(Nq / l)
     qp = torch.zeros(B, H, nb * l, d, dtype=torch.float64, device=q.device)
@@ -195,7 +195,7 @@ def run_case(st, q, k, v, R, G, l, mode, causal, perm_host, perm64, rel64, tag, 
             st.fail(f"{name}: {mism64} blocks differ from the float64 reference, not all at sign ties")
     if mism_host:
         st.fail(f"{name}: {mism_host} blocks differ from the host (fp32 fma) reference")
-    # output vs float64 §3 with the kernel's (checked) permutation
+    # output vs float64 semantics with the kernel's (checked) permutation
     ref_o, ref_lse = distr_ref64(q, k, v, perm, G, l, mode, causal, scale)
     err = rel_err(o, ref_o)
     st.note((str(q.dtype).split(".")[-1], d, G, "vs_ref64"), err)

@@ -20,7 +20,7 @@ internal static class ApproximationError
     }
 
     /// <summary>
-    /// ‖Q̂K̂ᵀ − QKᵀ‖ / ‖QKᵀ‖ over all query blocks, using the reference's own permutations (steps 1-5 of DESIGN.md §3).
+    /// ‖Q̂K̂ᵀ − QKᵀ‖ / ‖QKᵀ‖ over all query blocks, using the reference's own permutations (steps 1-5 of docs/semantics.md).
     /// Nq need not be a multiple of l: the last block is zero-padded as in the reference, and the padded rows are
     /// dropped again (they would add zero to both norms anyway).
     /// </summary>

@@ -1,4 +1,4 @@
-// Prints markdown tables of DistrAttention reference error vs exact attention (DESIGN.md §3):
+// Prints markdown tables of DistrAttention reference error vs exact attention (docs/semantics.md):
 // no arguments: Gaussian and uniform [0, 1) inputs over G × mode × l;
 // --real <model.zip>: the q, k, v a trained ViT feeds its attention (see RealActivationReport).
 using DistrAttention.Bench.Reference;

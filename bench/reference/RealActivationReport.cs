@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace DistrAttention.Bench.Reference;
 
 /// <summary>
-/// The third kind of input of DESIGN.md §3: the Q, K, V that a trained ViT feeds its attention. Loads the ViT of a
+/// The third kind of input of docs/semantics.md: the Q, K, V that a trained ViT feeds its attention. Loads the ViT of a
 /// pipeline zip, runs the labelled test images through it with hooks on every block, and prints markdown: activation
 /// statistics, output and score relative error per block (and their mean) over G × mode × l, and the test accuracy
 /// of the model with its attention swapped without fine-tuning.
