@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace DistrAttention.GpuTests;
 
 /// <summary>
-/// The DistrAttention training path on CUDA (DESIGN.md §3.8): the native Q̃ pre-pass (<c>da_qtilde</c>) against Q̃ built
+/// The DistrAttention training path on CUDA (docs/semantics.md, Q-tilde): the native Q̃ pre-pass (<c>da_qtilde</c>) against Q̃ built
 /// in TorchSharp ops from the same σ on the CPU, σ against the TorchSharp hash, and the gradients of Q̃ + exact attention
 /// against fp64 finite differences on CUDA.
 /// </summary>

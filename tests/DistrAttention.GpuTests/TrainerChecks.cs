@@ -88,7 +88,7 @@ internal static class TrainerChecks
         double maxScoreDiff = scoreDiffs.Max(), meanScoreDiff = scoreDiffs.Average();
         string detail = $"{labelDiffs} of {onCpu.Labels.Count} labels differ, mean |Δscore| {meanScoreDiff:E2}, max {maxScoreDiff:E2}";
         // The hash projection is a matmul whose summation order differs between the CPU and cuBLAS, so a column whose
-        // projection is within rounding of zero can change group on one device (DESIGN.md §3's "sign ties"): that moves
+        // projection is within rounding of zero can change group on one device (docs/semantics.md, "sign ties"): that moves
         // a few images' scores by ~1e-3 (seen on the H100: max 1.1e-3 and 2.1e-3) while the mean stays at rounding level.
         // The bf16-trained model of the CUDA check (H200, f0326a3, both devices scoring in float32): one image moved by
         // 1.55e-2 with no label change and a mean of 3.7e-6, the signature of one such sign tie; hence 5e-2 for the max,

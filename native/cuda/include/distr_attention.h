@@ -2,7 +2,7 @@
  * distr_attention.h — C ABI of the DistrAttention native library (libdistr_attention).
  *
  * One fused CUDA forward kernel for DistrAttention (arXiv 2507.17245), exact semantics in
- * DESIGN.md §3: per query block of `block_l` rows, locality-sensitive hashing of Q's columns
+ * docs/semantics.md: per query block of `block_l` rows, locality-sensitive hashing of Q's columns
  * (16 random projections, sign bits, inverse Gray code, stable sort), groups of G columns,
  * Q̂ (mean or sample of each group), K̂ (sum of each group), S = scale·Q̂K̂ᵀ, softmax, O = PV.
  *
@@ -109,7 +109,7 @@ DA_API void da_fwd_params_init(da_fwd_params* p);
 /* Validates, picks the kernel configuration and launches on `stream`. */
 DA_API int da_forward(const da_fwd_params* p, void* stream);
 
-/* The hashing pre-pass alone (DESIGN.md §3.8: DistrAttention is exact attention on Q~): writes
+/* The hashing pre-pass alone (docs/semantics.md: DistrAttention is exact attention on Q~): writes
    Q~ [B,H,Nq,d] into o (dtype; strides o_*), Q~[i,c] = the representative of c's group in i's
    query block (Mean: the group's mean, fp32 sum and one rounding; Sample: its first column), and,
    when perm_out is non-NULL, sigma_b. Reads q and r; k, v, lse, scale, flags and block_n are
@@ -118,7 +118,7 @@ DA_API int da_forward(const da_fwd_params* p, void* stream);
    DA_ERR_UNSUPPORTED. Asynchronous on `stream`, like da_forward. */
 DA_API int da_qtilde(const da_fwd_params* p, void* stream);
 
-/* The adjoint of da_qtilde's Q -> Q~ for given permutations (the training backward, DESIGN.md §3.8):
+/* The adjoint of da_qtilde's Q -> Q~ for given permutations (the training backward, docs/semantics.md):
    reads dQ~ from q (strides q_*) and sigma_b from perm_out (an INPUT here: int32 [B,H,ceil(Nq/l),d]
    as da_qtilde wrote it for the same Q, l and shapes), writes dQ [B,H,Nq,d] to o (strides o_*).
    Group g of block b = columns sigma_b[g*G .. g*G+G-1]. Mean: dQ[i,c] = (1/G)·sum of dQ~[i,c'] over
@@ -148,7 +148,7 @@ DA_API int da_api_version(void);
 /* 1 if the CUDA kernels were compiled in, else 0. */
 DA_API int da_built_with_cuda(void);
 
-/* Host (CPU) reference of DESIGN.md §3 steps 1-3 for one query block, bit-exact with the
+/* Host (CPU) reference of docs/semantics.md steps 1-3 for one query block, bit-exact with the
    kernel: q is fp32 [rows, d] row-major (rows <= l; missing rows count as zero), r is fp32
    [l,16] row-major, p_j(c) accumulates i = 0..rows-1 in order with fused multiply-add.
    Writes perm[0..d-1] = sigma_b. Also usable as the reference in other implementations. */

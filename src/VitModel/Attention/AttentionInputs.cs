@@ -5,7 +5,7 @@ namespace DistrAttention.Vit.Attention;
 /// <summary>Shape/dtype checks shared by the attention implementations; messages name the argument.</summary>
 internal static class AttentionInputs
 {
-    /// <summary>Checks Q, K, V against DESIGN.md §3 and returns (B, H, Nq, Nk, d, dv).</summary>
+    /// <summary>Checks Q, K, V against docs/semantics.md and returns (B, H, Nq, Nk, d, dv).</summary>
     public static (long B, long H, long Nq, long Nk, long D, long Dv) Check(Tensor q, Tensor k, Tensor v, bool allowDouble)
     {
         ArgumentNullException.ThrowIfNull(q);

@@ -1,6 +1,6 @@
 namespace DistrAttention.Vit.Attention;
 
-/// <summary>Attention configuration shared by every block of a model (DESIGN.md §3).</summary>
+/// <summary>Attention configuration shared by every block of a model (docs/semantics.md).</summary>
 public sealed record AttentionOptions
 {
     /// <summary>Number of LSH projections (N′ in the paper): fixed at 16.</summary>

@@ -2,7 +2,7 @@ using static TorchSharp.torch;
 
 namespace DistrAttention.Vit.Attention;
 
-/// <summary>The causal mask of DESIGN.md §3: query i sees key j iff j ≤ i + Nk − Nq.</summary>
+/// <summary>The causal mask of docs/semantics.md: query i sees key j iff j ≤ i + Nk − Nq.</summary>
 public static class CausalMask
 {
     /// <summary>Boolean mask [rows, nk], true where query row i may see key j.</summary>

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace DistrAttention.Vit.Attention;
 
 /// <summary>
-/// The hashing steps 1–3 of DESIGN.md §3: per query block, project every column of Q onto R, take the sign
+/// The hashing steps 1–3 of docs/semantics.md: per query block, project every column of Q onto R, take the sign
 /// bits, map them through the inverse reflected Gray code and sort the columns by (key, column).
 /// </summary>
 public static class DistrAttentionLsh
@@ -56,7 +56,7 @@ public static class DistrAttentionLsh
         long blocks = (n + blockSize - 1) / blockSize;
         var rows = nn.functional.pad(q.detach().to(ScalarType.Float32), [0, 0, 0, blocks * blockSize - n]);
         Tensor projected;
-        // The sign bits are defined in float32 (DESIGN.md §3 step 1): no TF32 rounding of the projection on CUDA.
+        // The sign bits are defined in float32 (docs/semantics.md step 1): no TF32 rounding of the projection on CUDA.
         bool tf32 = q.device_type == DeviceType.CUDA && backends.cuda.matmul.allow_tf32;
         if (tf32) backends.cuda.matmul.allow_tf32 = false;
         try

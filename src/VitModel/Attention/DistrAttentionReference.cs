@@ -5,8 +5,8 @@ namespace DistrAttention.Vit.Attention;
 
 /// <summary>
 /// DistrAttention in TorchSharp tensor ops, CPU and CUDA, fp32/fp16/bf16 inputs (fp64 too, for gradient checks).
-/// The module's forward is the fast form, Q̃ plus fused exact attention (<see cref="QTildeAttention"/>, DESIGN.md
-/// §3.8), autograd-capable with O(N) memory. <see cref="Compute"/> is the literal per-block form of DESIGN.md §3 —
+/// The module's forward is the fast form, Q̃ plus fused exact attention (<see cref="QTildeAttention"/>, docs/semantics.md,
+/// Q-tilde), autograd-capable with O(N) memory. <see cref="Compute"/> is the literal per-block form of docs/semantics.md —
 /// the executable specification and test oracle: batched over (B, H, query blocks), the permutation a constant,
 /// gradients through Q̂, K̂ and V, hashing and softmax in fp32 (fp64 for fp64 inputs). R [l, 16] is the buffer <c>r</c>.
 /// </summary>
@@ -30,7 +30,7 @@ public sealed class DistrAttentionReference : DistrAttentionModule
         Compute(q, k, v, Projection, Options);
 
     /// <summary>
-    /// DESIGN.md §3 as a function: output [B, H, Nq, dv] (dtype of <paramref name="q"/>) and the row log-sum-exp of
+    /// docs/semantics.md as a function: output [B, H, Nq, dv] (dtype of <paramref name="q"/>) and the row log-sum-exp of
     /// the scaled, masked scores [B, H, Nq] (fp32, or fp64 for fp64 inputs). Fully masked rows output 0.
     /// </summary>
     /// <param name="q">Queries [B, H, Nq, d].</param>

@@ -5,7 +5,7 @@ namespace DistrAttention.Vit.Attention;
 
 /// <summary>
 /// Exact softmax attention through TorchSharp's <c>scaled_dot_product_attention</c> (scale 1/√d).
-/// The causal flag uses the §3 offset (j ≤ i + Nk − Nq); rows that see no key output 0.
+/// The causal flag uses the offset of docs/semantics.md (j ≤ i + Nk − Nq); rows that see no key output 0.
 /// </summary>
 public sealed class ExactAttention : nn.Module<Tensor, Tensor, Tensor, Tensor>, IAttention
 {
@@ -32,7 +32,7 @@ public sealed class ExactAttention : nn.Module<Tensor, Tensor, Tensor, Tensor>, 
 
     /// <summary>
     /// Exact attention through <c>scaled_dot_product_attention</c> (flash/cuDNN/memory-efficient on CUDA, fused on the
-    /// CPU), with the §3 causal offset; rows that see no key output 0.
+    /// CPU), with the causal offset of docs/semantics.md; rows that see no key output 0.
     /// </summary>
     /// <param name="q">Queries [B, H, Nq, d].</param>
     /// <param name="k">Keys [B, H, Nk, d].</param>

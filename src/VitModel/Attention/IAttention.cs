@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace DistrAttention.Vit.Attention;
 
 /// <summary>
-/// The attention seam (DESIGN.md §2): an encoder block asks an implementation for <c>O = Attend(Q, K, V)</c>.
+/// The attention seam (docs/design.md): an encoder block asks an implementation for <c>O = Attend(Q, K, V)</c>.
 /// Implementations are <see cref="TorchSharp.torch.nn.Module"/>s so that their state (DistrAttention's projection
 /// matrix R) moves with the model and is saved in its state dict.
 /// </summary>

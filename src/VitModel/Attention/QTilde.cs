@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace DistrAttention.Vit.Attention;
 
 /// <summary>
-/// Q̃ of DESIGN.md §3.8 in TorchSharp ops: given the block permutations σ_b, every column c of a group g of query block
+/// Q̃ of docs/semantics.md (Q-tilde) in TorchSharp ops: given the block permutations σ_b, every column c of a group g of query block
 /// b holds that group's representative (Mean: the mean of the group's Q columns; Sample: its first column). Then
 /// scale·Q̂K̂ᵀ = scale·Q̃Kᵀ, so DistrAttention is exact attention on (Q̃, K, V).
 /// <para>

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace DistrAttention.Vit.Attention;
 
 /// <summary>
-/// DistrAttention as Q̃ plus fused exact attention (DESIGN.md §3.8): hash Q per block, build Q̃ (<see cref="QTilde"/>),
+/// DistrAttention as Q̃ plus fused exact attention (docs/semantics.md, Q-tilde): hash Q per block, build Q̃ (<see cref="QTilde"/>),
 /// then <see cref="ExactAttention.Compute"/> on (Q̃, K, V) with the scale of the original d. This is how the library
 /// trains and runs DistrAttention in TorchSharp ops on any device: forward and backward are the fused exact kernels
 /// (flash/cuDNN on CUDA) plus a batched d×d product per query block, and no N×N tensor is materialised. The literal

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace DistrAttention.Vit.Model;
 
 /// <summary>
-/// Multi-head self-attention of an encoder block: <c>qkv</c> Linear → attention kernel (the §2 seam) → <c>proj</c>
+/// Multi-head self-attention of an encoder block: <c>qkv</c> Linear → attention kernel (the seam of docs/design.md) → <c>proj</c>
 /// Linear → dropout. The kernel is the submodule <c>kernel</c>; <see cref="SetAttention"/> swaps it.
 /// </summary>
 public sealed class SelfAttention : nn.Module<Tensor, Tensor>

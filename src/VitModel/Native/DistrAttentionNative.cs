@@ -54,7 +54,7 @@ public static class DistrAttentionNative
     }
 
     /// <summary>
-    /// Runs the kernel: O = DistrAttention(Q, K, V) per DESIGN.md §3, asynchronously on the legacy default stream.
+    /// Runs the kernel: O = DistrAttention(Q, K, V) per docs/semantics.md, asynchronously on the legacy default stream.
     /// No autograd (training uses <see cref="Permutations"/>, <see cref="Attention.QTilde"/> and fused exact attention).
     /// </summary>
     /// <param name="q">Queries [B, H, Nq, d], CUDA, Float16/BFloat16, last dim contiguous, other strides multiples of 8, 16-byte aligned.</param>
@@ -99,7 +99,7 @@ public static class DistrAttentionNative
         IsAvailable && headDim is 32 or 64 && blockSize is 64 or 128 && dtype is ScalarType.Float16 or ScalarType.BFloat16;
 
     /// <summary>
-    /// The hashing pre-pass alone (<c>da_qtilde</c>, DESIGN.md §3.8): Q̃ [B, H, Nq, d] in q's dtype and, optionally,
+    /// The hashing pre-pass alone (<c>da_qtilde</c>, docs/semantics.md, Q-tilde): Q̃ [B, H, Nq, d] in q's dtype and, optionally,
     /// σ_b of every block. No autograd (training builds Q̃ from <see cref="Permutations"/> in TorchSharp ops).
     /// </summary>
     /// <param name="q">Queries [B, H, Nq, d], CUDA, Float16/BFloat16 (the layout rules of <see cref="Forward"/>).</param>
@@ -130,7 +130,7 @@ public static class DistrAttentionNative
     }
 
     /// <summary>
-    /// The adjoint of Q → Q̃ for given σ (<c>da_qtilde_backward</c>, DESIGN.md §3.8): dQ [B, H, Nq, d] from dQ̃. Mean:
+    /// The adjoint of Q → Q̃ for given σ (<c>da_qtilde_backward</c>, docs/semantics.md, Q-tilde): dQ [B, H, Nq, d] from dQ̃. Mean:
     /// every column of a group gets the group's mean of dQ̃; Sample: the group's first column gets the sum, the others 0.
     /// </summary>
     /// <param name="gradQTilde">dQ̃ [B, H, Nq, d], CUDA, Float16/BFloat16 (the layout rules of <see cref="Forward"/>).</param>

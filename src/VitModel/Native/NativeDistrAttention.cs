@@ -10,7 +10,7 @@ namespace DistrAttention.Vit.Native;
 /// <list type="bullet">
 /// <item>Inference on CUDA (fp16/bf16): the fused native kernel (<see cref="DistrAttentionNative.Forward"/>).</item>
 /// <item>Training on CUDA: Q̃ from the native hashing pre-pass with its native adjoint (<see cref="NativeQTildeFunction"/>),
-/// then fused exact attention forward and backward (DESIGN.md §3.8); the TorchSharp path where the pre-pass does not
+/// then fused exact attention forward and backward (docs/semantics.md, Q-tilde); the TorchSharp path where the pre-pass does not
 /// support the shape.</item>
 /// <item>Float32 inputs or the CPU: <see cref="QTildeAttention"/> (TorchSharp ops).</item>
 /// </list>

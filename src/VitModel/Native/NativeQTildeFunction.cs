@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace DistrAttention.Vit.Native;
 
 /// <summary>
-/// Q → Q̃ as an autograd function on CUDA (DESIGN.md §3.8): the forward is the native hashing pre-pass (<c>da_qtilde</c>,
+/// Q → Q̃ as an autograd function on CUDA (docs/semantics.md, Q-tilde): the forward is the native hashing pre-pass (<c>da_qtilde</c>,
 /// Q̃ and σ in one kernel), the backward the native adjoint (<c>da_qtilde_backward</c>: the group mean of dQ̃ in Mean
 /// mode; in Sample mode the group's sum to its representative). Only σ (int32, d per block) is saved for the backward:
 /// with fused exact attention after it, DistrAttention trains at Q̃'s extra memory and two memory-bound passes.

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace DistrAttention.Vit.Native;
 
 /// <summary>
-/// Which configurations the native kernel runs (DESIGN.md §4 and <c>distr_attention.h</c>): head dim 32, 64 or 128
+/// Which configurations the native kernel runs (docs/design.md and <c>distr_attention.h</c>): head dim 32, 64 or 128
 /// (V with the same head dim), G ∈ {1, 2, 4, 8, 16} dividing d, l ∈ {64, 128}, fp16 or bf16, CUDA tensors on the
 /// current device. These checks are pure so that a fallback decision needs no native call.
 /// </summary>

@@ -12,7 +12,7 @@ namespace DistrAttention.Vit.Runtime;
 /// is present and the application ships no libtorch of its own. The libraries are preloaded in dependency order
 /// (libc10, libtorch_cpu, libc10_cuda, libtorch_cuda, libtorch), then <c>libLibTorchSharp.so</c>.
 /// On hosts whose libstdc++ predates GLIBCXX_3.4.32 (Debian 12), a compatible copy of libLibTorchSharp.so is used
-/// (see the README); hosts with a newer libstdc++ load the original unchanged.
+/// (see docs/gpu-hosts.md); hosts with a newer libstdc++ load the original unchanged.
 /// </para>
 /// </summary>
 public static class TorchRuntime
@@ -107,7 +107,7 @@ public static class TorchRuntime
     /// process-wide as in PyTorch) until the returned scope is disposed, which restores the previous flags. Does nothing
     /// for the CPU. The trainer uses it for Float32 training; scoring leaves the flags as the application set them.
     /// The LSH hash of DistrAttention turns TF32 off around its projection so that its sign bits stay those of float32
-    /// (DESIGN.md §3 step 1).
+    /// (docs/semantics.md step 1).
     /// </summary>
     /// <param name="device">The device a model trains on.</param>
     public static IDisposable UseTf32(torch.Device device)

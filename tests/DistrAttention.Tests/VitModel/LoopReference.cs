@@ -2,7 +2,7 @@ using DistrAttention.Vit.Attention;
 
 namespace DistrAttention.Tests.VitModel;
 
-/// <summary>DESIGN.md §3 written as plain loops over double arrays, one (batch, head) slice at a time.</summary>
+/// <summary>docs/semantics.md written as plain loops over double arrays, one (batch, head) slice at a time.</summary>
 internal static class LoopReference
 {
     /// <summary>σ_b for every block of one slice q[n, d] with R[l, 16].</summary>

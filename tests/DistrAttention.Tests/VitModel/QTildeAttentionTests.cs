@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace DistrAttention.Tests.VitModel;
 
 /// <summary>
-/// The training/serving form of DistrAttention, Q̃ plus fused exact attention (DESIGN.md §3.8), against the
+/// The training/serving form of DistrAttention, Q̃ plus fused exact attention (docs/semantics.md, Q-tilde), against the
 /// independent loop oracle (<see cref="LoopReference"/>) and against fp64 finite differences.
 /// </summary>
 public class QTildeAttentionTests

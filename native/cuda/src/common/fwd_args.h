@@ -15,7 +15,7 @@ struct KernelConfig {
     bool sm90 = false;  // the sm_90a kernel (wgmma, warp specialisation) instead of the portable one
     // G > 1 without K-hat: the portable kernel expands Q-hat back to d columns (Q~[i,c] = Q-hat[i, group(c)])
     // and contracts S = Q~ K^T over d, which equals Q-hat K-hat^T (K-hat kept in fp32 instead of rounded).
-    // Runs the G = 1 instance (kdg stays the logical d/G). See bench/kernel/NOTES.md (v3).
+    // Runs the G = 1 instance (kdg stays the logical d/G). See docs/performance.md (expand mode).
     bool expand = false;
 };
 

@@ -1,5 +1,5 @@
 // config.cpp — choice of the kernel configuration (block sizes) per architecture and d.
-// Defaults were chosen by measurement on an H100 (see bench/kernel/NOTES.md).
+// Defaults were chosen by measurement on an H100 (see docs/performance.md).
 #include <cstdlib>
 #include <string>
 
@@ -7,7 +7,7 @@
 
 namespace da {
 
-// Key tile m by (d, G), measured on an H100 at B4·H16·N4096 fp16 (bench/kernel/NOTES.md):
+// Key tile m by (d, G), measured on an H100 at B4·H16·N4096 fp16 (docs/performance.md):
 // d=64: m=64 for G<=2, m=128 for G>=4; d=32: m=64 for G<=2 (l=128); d=128: only m=64 fits.
 int default_block_n(int sm, int head_dim, int group) {
     (void)sm;
@@ -45,7 +45,7 @@ bool use_sm90(const da_fwd_params& p, int sm) {
 
 // Expand mode of the portable kernel (G > 1): S = Q~ K^T over d with Q~[i,c] = Q-hat[i, group(c)] instead
 // of building K-hat per key tile (no K-hat MMA, no second barrier per tile; the S contraction is d
-// instead of d/G). Measured on an H100 (bench/kernel/NOTES.md, v3): faster for G = 2 at every measured
+// instead of d/G). Measured on an H100 (docs/performance.md, f6bcb7e): faster for G = 2 at every measured
 // shape; for G >= 4 the K-hat path (contraction d/G <= 16) was faster, so it stays there.
 // DA_EXPAND_Q=0 / 1 forces it off / on (tests, benchmarks).
 bool use_expand(const da_fwd_params& p) {

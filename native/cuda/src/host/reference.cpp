@@ -1,4 +1,4 @@
-// reference.cpp — host reference of DESIGN.md §3 steps 1-3 (LSH permutation of one block).
+// reference.cpp — host reference of docs/semantics.md steps 1-3 (LSH permutation of one block).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>

@@ -1,4 +1,4 @@
-// lsh.cuh — in-kernel LSH of the query tile (DESIGN.md §3 steps 1-3) and the grouping matrices.
+// lsh.cuh — in-kernel LSH of the query tile (docs/semantics.md steps 1-3) and the grouping matrices.
 //
 // Step 1: p_j(c) = sum_i Q[i,c] R[i,j], accumulated i = 0..l-1 in order with fmaf (bit-exact with
 //         da_reference_permutation; rows past Nq are zero, so they are skipped: they would add +0).

@@ -1,4 +1,4 @@
-// lsh_tc.cuh — DESIGN.md §3 steps 1-2 on tensor cores, with the sign bits of the bit-exact fp32 hash.
+// lsh_tc.cuh — docs/semantics.md steps 1-2 on tensor cores, with the sign bits of the bit-exact fp32 hash.
 //
 // The projections P^T = R^T Q of a block (16 x d, contraction over the l rows) are one mma.sync
 // GEMM per warp (8 columns each): Q is exact in fp16/bf16, R is split into fp16 hi + lo (bf16: hi +

@@ -1,5 +1,5 @@
 // qtilde_kernel.cuh — the hashing pre-pass of the sm_90a path: one CTA per (LSH block, head, batch)
-// computes sigma_b (DESIGN.md §3 steps 1-3, bit-exact with da_reference_permutation; projections
+// computes sigma_b (docs/semantics.md steps 1-3, bit-exact with da_reference_permutation; projections
 // on tensor cores, lsh_tc.cuh), writes it to
 // perm_out when asked, and for G > 1 writes
 //   Q~ = Q W^T,  Q~[i,c] = Q-hat[i, group(c)]   (W: build_expand_matrix; fp32 sums, one rounding)

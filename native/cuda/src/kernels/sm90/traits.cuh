@@ -8,7 +8,7 @@
 //              softmax overlaps another's tensor-core work;
 // Inside a warpgroup, S(j) and O += P(j-1) V(j-1) are issued back to back (FA3's intra-warpgroup
 // overlap); in the SASS ptxas waits for PV(j-1) before the softmax of S(j), so only the ping-pong
-// between warpgroups overlaps softmax with tensor-core work (ncu profile, bench/kernel/NOTES.md t8).
+// between warpgroups overlaps softmax with tensor-core work (ncu profile, docs/performance.md).
 // Shared memory (offsets from a 1024-byte aligned base):
 //   Q tiles     2 x [64 kNWG][d]     TMA, swizzled: wgmma A operand of S = Q K^T (K-major); two, so
 //                                    that a persistent CTA loads its next tile's Q during this one
