@@ -8,8 +8,22 @@ public static class TrainOptionsCheck
 {
     private static readonly int[] GroupSizes = [1, 2, 4, 8, 16];
 
-    /// <summary>The first problem with <paramref name="s"/>, or null when every option is usable.</summary>
+    /// <summary>The first problem with <paramref name="s"/>, or null when every option of <c>train</c> is usable.</summary>
     public static string? FirstError(TrainSettings s)
+    {
+        if (ModelError(s) is { } error)
+            return error;
+        if (!(s.ValidationFraction >= 0 && s.ValidationFraction < 1))
+            return $"--validation-fraction must be in [0, 1) (got {s.ValidationFraction})";
+        if (s.Threads is <= 0)
+            return $"--threads must be positive (got {s.Threads})";
+        if (s.FineTuneFrom is { } from && !File.Exists(ModelFile.Resolve(from)))
+            return $"--fine-tune: model file '{Path.GetFullPath(ModelFile.Resolve(from))}' does not exist";
+        return OutputFolder.FirstError(s.OutputFolder);
+    }
+
+    /// <summary>The first problem with the options <see cref="ModelOptions"/> sets (shared by <c>train</c> and <c>init</c>), or null.</summary>
+    public static string? ModelError(TrainSettings s)
     {
         if (s.Epochs <= 0)
             return $"-e/--epochs must be positive (got {s.Epochs})";
@@ -32,13 +46,7 @@ public static class TrainOptionsCheck
             if (s.BlockSize <= 0 || s.BlockSize % 16 != 0)
                 return $"-l/--block-size must be a positive multiple of 16 (got {s.BlockSize})";
         }
-        if (!(s.ValidationFraction >= 0 && s.ValidationFraction < 1))
-            return $"--validation-fraction must be in [0, 1) (got {s.ValidationFraction})";
-        if (s.Threads is <= 0)
-            return $"--threads must be positive (got {s.Threads})";
-        if (s.FineTuneFrom is { } from && !File.Exists(ModelFile.Resolve(from)))
-            return $"--fine-tune: model file '{Path.GetFullPath(ModelFile.Resolve(from))}' does not exist";
-        return OutputFolder.FirstError(s.OutputFolder);
+        return null;
     }
 
     /// <summary>Throws a <see cref="UsageException"/> with <see cref="FirstError"/> when there is one.</summary>

@@ -12,6 +12,7 @@ public static class VitSampleCli
         EvaluateCommand.Create(),
         PredictCommand.Create(),
         ImportFashionMnistCommand.Create(),
+        InitCommand.Create(),
         Benchmark.BenchmarkCommand.Create(),
     };
 
