@@ -29,6 +29,26 @@ internal static class TestProcesses
             "--depsfile", Path.Combine(folder, "DistrAttention.Tests.deps.json"), Path.Combine(folder, "vit-sample.dll") }.Concat(arguments));
     }
 
+    /// <summary>The repository checkout these tests were built from (the folder holding DistrAttention.sln).</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "DistrAttention.sln")))
+                return dir.FullName;
+        throw new InvalidOperationException($"DistrAttention.sln not found above {AppContext.BaseDirectory}.");
+    }
+
+    /// <summary>The build configuration of these tests (bin/&lt;Configuration&gt;/&lt;tfm&gt;/), so child builds reuse its outputs.</summary>
+    public static string Configuration =>
+        new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
+
+    /// <summary>Runs <c>dotnet</c> with <paramref name="arguments"/> to its end; stdout and stderr together.</summary>
+    public static (int ExitCode, string Output) RunDotnet(string workingDirectory, TimeSpan timeout, params string[] arguments)
+    {
+        var (exitCode, stdout, stderr) = Run(Dotnet(workingDirectory, arguments), timeout);
+        return (exitCode, stdout + stderr);
+    }
+
     /// <summary>Runs the process to its end; past <paramref name="timeout"/> it is killed and the exit code is −1.</summary>
     public static (int ExitCode, string Stdout, string Stderr) Run(ProcessStartInfo start, TimeSpan timeout)
     {

@@ -41,7 +41,10 @@ public static class InitCommand
         {
             string projectName = parse.GetValue(name)!;
             string folder = parse.GetValue(output) ?? projectName;
-            var (train, test) = Defaults.ResolveSplits(parse.GetValue(data), null);
+            string dataFolder = parse.GetValue(data)!;
+            if (!Directory.Exists(dataFolder))
+                throw new UsageException($"-d/--data '{Path.GetFullPath(dataFolder)}' does not exist");
+            var (train, test) = Defaults.ResolveSplits(dataFolder, null);
             var settings = model.Apply(parse, new TrainSettings { TrainFolder = train, TestFolder = test, OutputFolder = folder });
             if (TrainOptionsCheck.ModelError(settings) is { } error)
                 throw new UsageException(error);

@@ -12,9 +12,8 @@ public class ConsumerAppTests
     [Fact]
     public void AppReferencingOnlyTheLibraryFitsOnTheCpu()
     {
-        string repo = RepositoryRoot();
-        // bin/<Configuration>/<tfm>/: build the consumer in the configuration these tests were built in.
-        string configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
+        string repo = TestProcesses.RepositoryRoot();
+        string configuration = TestProcesses.Configuration; // the consumer reuses the library these tests were built with
         string folder = Directory.CreateTempSubdirectory("vit-consumer").FullName;
         try
         {
@@ -45,17 +44,6 @@ public class ConsumerAppTests
         finally { Directory.Delete(folder, recursive: true); }
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "DistrAttention.sln")))
-                return dir.FullName;
-        throw new InvalidOperationException($"DistrAttention.sln not found above {AppContext.BaseDirectory}.");
-    }
-
-    private static (int ExitCode, string Output) Run(string workingDirectory, params string[] arguments)
-    {
-        var (exitCode, stdout, stderr) = TestProcesses.Run(TestProcesses.Dotnet(workingDirectory, arguments), TimeSpan.FromMinutes(4));
-        return (exitCode, stdout + stderr);
-    }
+    private static (int ExitCode, string Output) Run(string workingDirectory, params string[] arguments) =>
+        TestProcesses.RunDotnet(workingDirectory, TimeSpan.FromMinutes(4), arguments);
 }
