@@ -81,6 +81,8 @@ fi
 #    configuration), then the fp16 inference comparison. About 3-4 minutes with the defaults on an H200.
 if want train-bench; then
   t0=$(date +%s)
+  # Timings are only comparable on an otherwise idle GPU: record what else holds it (a leftover process would show).
+  nvidia-smi --query-compute-apps=pid,process_name,used_memory --format=csv >"$OUT/gpu-processes-before-train-bench.txt" 2>&1 || true
   BENCH_COMMAND="STEPS=\"$STEPS\" TRAIN_BENCH_ARGS=\"${TRAIN_BENCH_ARGS:-}\" scripts/gpu-suite.sh" \
     "$APP" sample benchmark --train --device cuda --output "$OUT" --child-timeout 300 \
       --pytorch-script "$ROOT/bench/pytorch/vit_train_bench.py" --python python3 ${TRAIN_BENCH_ARGS:-} >"$OUT/train-bench.txt" 2>&1

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace DistrAttention.GpuTests;
 
 /// <summary>
-/// <c>distrattention-gpu probe MODEL SIZE FORWARDS [train]</c>: runs a fixed number of ViT forwards (fp16 inference) or
+/// <c>distrattention-gpu probe MODEL SIZE FORWARDS [train] [distr]</c>: runs a fixed number of ViT forwards (fp16 inference) or
 /// bf16 training steps and nothing else, so that a kernel profiler (ncu) sees exactly the model's kernels, to compare
 /// kernel by kernel with the same model in PyTorch (scripts/profile-forward.sh).
 /// </summary>
@@ -18,13 +18,17 @@ internal static class ForwardProbe
         TorchRuntime.EnsureInitialized();
         string name = args[0];
         int size = int.Parse(args[1]), count = int.Parse(args[2]);
-        bool train = args.Length > 3 && args[3] == "train";
+        bool train = args.Skip(3).Contains("train");
+        // distr: DistrAttention G = 2, l = 64 (the training benchmark's setting) instead of exact attention
+        var attention = args.Skip(3).Contains("distr")
+            ? new AttentionOptions { Kind = AttentionKind.DistrAttention, GroupSize = 2, BlockSize = 64 }
+            : AttentionOptions.Exact;
         var config = name switch
         {
             "tiny" => VitConfig.Tiny(size),
             "small" => VitConfig.Small(size),
             _ => VitConfig.Base(size),
-        } with { Attention = AttentionOptions.Exact };
+        } with { Attention = attention };
         using var model = new VisionTransformer(config);
         model.to(CUDA);
         manual_seed(1);
@@ -34,11 +38,15 @@ internal static class ForwardProbe
             model.Precision = ComputePrecision.BFloat16;
             using var step = new DistrAttention.Vit.Training.TrainingStep(model, new DistrAttention.Vit.Training.TrainingStepOptions());
             var labels = randint(0, 1000, [64], ScalarType.Int64, CUDA);
+            var clock = new System.Diagnostics.Stopwatch();
             for (int i = 0; i < count; i++)
             {
+                if (i == Math.Min(3, count - 1)) { cuda.synchronize(); clock.Start(); } // after warm-up
                 using var scope = NewDisposeScope();
                 step.Run(images, labels);
             }
+            cuda.synchronize();
+            Console.WriteLine($"probe: {clock.Elapsed.TotalMilliseconds / (count - Math.Min(3, count - 1)):F2} ms/step after warm-up (wall, synchronised)");
         }
         else
         {
@@ -53,7 +61,7 @@ internal static class ForwardProbe
             }
         }
         cuda.synchronize();
-        Console.WriteLine($"probe: {count} {(train ? "bf16 training steps" : "fp16 forwards")} of {name}/{size} done");
+        Console.WriteLine($"probe: {attention.Kind} {count} {(train ? "bf16 training steps" : "fp16 forwards")} of {name}/{size} done");
         return 0;
     }
 }

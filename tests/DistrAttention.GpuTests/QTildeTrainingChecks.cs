@@ -31,6 +31,7 @@ internal static class QTildeTrainingChecks
         NoMemoryGrowth(h);
     }
 
+    /// <summary>Unit roundoff u of round-to-nearest: 2^-8 for bf16 (8 significand bits), 2^-11 for fp16 (11).</summary>
     private static double Unit(ScalarType dtype) => dtype == ScalarType.BFloat16 ? 1.0 / 256 : 1.0 / 2048;
 
     private static void NativeAdjoint(Harness h, ScalarType dtype, int d, int g, int l, DistrAttentionMode mode, int n)
@@ -50,10 +51,12 @@ internal static class QTildeTrainingChecks
             var expected = QTilde.ApplyBlockwise(gradQTilde.to(ScalarType.Float64).cpu(), w.transpose(-1, -2), l);
             double error = TensorMath.RelativeError(output, expected);
             double worstRow = TensorMath.WorstRowError(output, expected);
-            // One rounding of an fp32 sum to dtype: per element ≤ half a unit, so any row ≤ half a unit relative.
+            // One rounding of an fp32 sum to dtype: each element's relative error is at most the unit roundoff u
+            // (2^-11 fp16, 2^-8 bf16), so every row's and the whole tensor's is too (measured: norm ≈ 0.45u,
+            // worst row ≈ 0.98u). The first run asserted u/2, a mistake in the bound, not a kernel change.
             double unit = Unit(dtype);
-            string detail = $"seed {seed}: rel err {error:E2}, worst row {worstRow:E2} (≤ {unit / 2:E1})";
-            return error <= unit / 2 && worstRow <= unit / 2 ? "ok: " + detail : detail;
+            string detail = $"seed {seed}: rel err {error:E2}, worst row {worstRow:E2} (≤ {unit:E1})";
+            return error <= unit && worstRow <= unit ? "ok: " + detail : detail;
         });
     }
 
