@@ -6,10 +6,12 @@
 #   4. vit-bench:   runs the ViT inference benchmark (`distrattention-gpu sample benchmark`),
 #   5. train-bench: runs the training-step benchmark against PyTorch eager (`distrattention-gpu sample benchmark --train`
 #                   with bench/pytorch/vit_train_bench.py): train-bench.md, train-bench.json, train-bench-infer.png,
+#   6. sample-train: the sample's `train` on the embedded data (ViT-B/224, 1 epoch, batch 64, bf16), Exact and
+#                   DistrAttention G = 2, l = 64: the input pipeline in the loop (sample-train-*.txt, epoch images/s),
 # writes logs, tables and PNGs to $OUT (default ./gpu-results) and prints a short summary last.
 # Environment:
 #   OUT
-#   STEPS            which of the steps to run (default "kernel gpu-tests vit-bench train-bench"). Without "kernel" the
+#   STEPS            which of the steps to run (default "kernel gpu-tests vit-bench train-bench sample-train"). Without "kernel" the
 #                    native library is still built (incrementally, no kernel suite), since the other steps need it.
 #                    Training benchmark alone: STEPS=train-bench scripts/gpu-suite.sh
 #   KERNEL_STEPS     (default "build suite"; "build" alone skips the Python kernel suite)
@@ -24,7 +26,7 @@ ROOT=$PWD
 OUT=${OUT:-$ROOT/gpu-results}
 mkdir -p "$OUT"
 APP=$ROOT/.gpu-bundle/distrattention-gpu
-STEPS=${STEPS:-kernel gpu-tests vit-bench train-bench}
+STEPS=${STEPS:-kernel gpu-tests vit-bench train-bench sample-train}
 want() { case " $STEPS " in *" $1 "*) return 0 ;; esac; return 1; }
 COMMIT=${COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}
 export COMMIT
@@ -90,6 +92,17 @@ if want train-bench; then
   [ $rc -eq 0 ] || status=1
   [ $rc -eq 0 ] || tail -20 "$OUT/train-bench.txt"
   summary+=("training benchmark: rc=$rc [$(( $(date +%s) - t0 ))s], $OUT/train-bench.md (+ train-bench.json, train-bench-infer.png, log train-bench.txt)")
+fi
+
+# 6. The sample's train command with the input pipeline in the loop (compare its images/s with the model step alone).
+if want sample-train; then
+  for attention in exact distr; do
+    t0=$(date +%s)
+    "$APP" sample train -d "$VIT_SAMPLE_DATA" --preset Base --image-size 224 --patch-size 16 --channels 3 --epochs 1 \
+      --batch-size 64 --device cuda --attention "$attention" --group-size 2 --block-size 64 --validation-fraction 0 \
+      --output "$OUT/sample-train-$attention" >"$OUT/sample-train-$attention.txt" 2>&1 || status=1
+    summary+=("sample train ($attention, ViT-B/224, 1 epoch): [$(( $(date +%s) - t0 ))s] $(grep -aoE '[0-9]+ img/s' "$OUT/sample-train-$attention.txt" | tail -1)")
+  done
 fi
 
 echo "==== summary ===="
