@@ -24,13 +24,14 @@ public sealed class LocalFeedFixture : IDisposable
         foreach (var project in new[] { Path.Combine("src", "VitModel", "VitModel.csproj"), Path.Combine("src", Library, Library + ".csproj") })
         {
             var pack = TestProcesses.RunDotnet(repo, TimeSpan.FromMinutes(3), "pack", project, "-c", TestProcesses.Configuration,
-                "--no-build", "-nologo", "-o", Feed, "-p:PackageVersion=" + Version, "-p:DistrAttentionNativeLibrary=" + (NativeLibrary ?? "none"));
+                "--no-build", "-nologo", "-o", Feed, "-p:PackageVersion=" + Version, "-p:NuspecOutputPath=" + Path.Combine(Feed, "nuspec"),
+                "-p:DistrAttentionNativeLibrary=" + (NativeLibrary ?? "none"));
             if (pack.ExitCode != 0)
                 throw new InvalidOperationException($"dotnet pack {project} failed:\n{pack.Output}");
         }
     }
 
-    /// <summary>The folder holding the two .nupkg files.</summary>
+    /// <summary>The folder holding the two .nupkg files (and, in nuspec/, their generated .nuspec files, kept out of src/).</summary>
     public string Feed { get; }
 
     /// <summary>The version both packages have.</summary>
