@@ -4,18 +4,12 @@ using static TorchSharp.torch;
 namespace DistrAttention.Vit.Native;
 
 /// <summary>
-/// Which configurations the native kernel runs (docs/design.md and <c>distr_attention.h</c>): head dim 32, 64 or 128
-/// (V with the same head dim), G ∈ {1, 2, 4, 8, 16} dividing d, l ∈ {64, 128}, fp16 or bf16, CUDA tensors on the
-/// current device. These checks are pure so that a fallback decision needs no native call.
+/// Which configurations the native kernel runs, as the native library itself answers (<c>da_check_params</c>; the
+/// rules are in <c>distr_attention.h</c> and docs/design.md), plus what the ABI cannot express: fp16 or bf16, V with
+/// q's head dim, CUDA tensors on the current device.
 /// </summary>
 public static class NativeSupport
 {
-    /// <summary>Head dimensions the kernel supports.</summary>
-    public static readonly IReadOnlyList<int> HeadDims = [32, 64, 128];
-
-    /// <summary>Query block sizes l the kernel supports.</summary>
-    public static readonly IReadOnlyList<int> BlockSizes = [64, 128];
-
     /// <summary>
     /// The CUDA device the kernel runs on: the current device of the calling thread. TorchSharp 0.107 has no
     /// <c>set_device</c>, and libtorch restores the current device after every operation, so it is device 0 (the first
@@ -23,30 +17,60 @@ public static class NativeSupport
     /// </summary>
     public const int CurrentDevice = 0;
 
-    /// <summary>Why the kernel cannot run this configuration, or null when it can.</summary>
-    /// <param name="headDim">d of Q and K.</param>
-    /// <param name="valueDim">dv of V.</param>
-    /// <param name="options">G, l (and the kind: Exact is not DistrAttention).</param>
-    /// <param name="dtype">Element type the kernel would see.</param>
+    /// <summary>
+    /// Why the native kernel cannot run this configuration, or null when it can. The native library decides (its
+    /// validation, <c>da_check_params</c>, on a synthetic call of these shapes, so the rule is stated once); this side
+    /// adds only what the ABI cannot express: exact attention, a value head dim other than d (the ABI has one head dim)
+    /// and element types other than Float16/BFloat16. Device-dependent limits (GPU architecture) surface at the call.
+    /// </summary>
+    /// <param name="headDim">d.</param>
+    /// <param name="valueDim">V's head dim.</param>
+    /// <param name="options">DistrAttention options.</param>
+    /// <param name="dtype">Element type of q, k and v.</param>
     public static string? WhyNot(long headDim, long valueDim, AttentionOptions options, ScalarType dtype)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Kind != AttentionKind.DistrAttention)
             return "the options select exact attention";
-        if (!HeadDims.Contains((int)headDim))
-            return $"head dim d = {headDim} is not 32, 64 or 128";
         if (valueDim != headDim)
             return $"V's head dim {valueDim} differs from d = {headDim}";
-        if (!AttentionOptions.SupportedGroupSizes.Contains(options.GroupSize) || headDim % options.GroupSize != 0)
-            return $"group size G = {options.GroupSize} is not one of 1, 2, 4, 8, 16 dividing d = {headDim}";
-        if (!BlockSizes.Contains(options.BlockSize))
-            return $"block size l = {options.BlockSize} is not 64 or 128";
         if (dtype is not (ScalarType.Float16 or ScalarType.BFloat16))
             return $"dtype {dtype} is not Float16 or BFloat16 (set the model's Precision to Float16 or BFloat16)";
-        return null;
+        if (!DistrAttentionNative.IsLoaded)
+            return DistrAttentionNative.UnavailableReason ?? "the native library is not loaded";
+        if (headDim is < 1 or > int.MaxValue)
+            return $"head dim d = {headDim} is out of range";
+        var p = SyntheticCall((int)headDim, options, dtype);
+        var (status, message) = DistrAttentionNative.CheckParams(ref p);
+        return status == NativeStatus.Ok ? null : message;
     }
 
-    /// <summary>Maps a TorchSharp dtype to the ABI's dtype code.</summary>
+    /// <summary>
+    /// One batch, one head and one query block of contiguous tensors at an aligned placeholder address: valid in
+    /// everything but the configuration asked about. Never launched.
+    /// </summary>
+    private static DaFwdParams SyntheticCall(int d, AttentionOptions options, ScalarType dtype)
+    {
+        var placeholder = new IntPtr(256);
+        int rows = Math.Max(options.BlockSize, 1);
+        return new DaFwdParams
+        {
+            StructSize = DaFwdParams.ExpectedSize,
+            Version = DaAbi.ApiVersion,
+            Q = placeholder, K = placeholder, V = placeholder, O = placeholder, R = placeholder,
+            QBatchStride = (long)rows * d, QHeadStride = (long)rows * d, QRowStride = d,
+            KBatchStride = (long)rows * d, KHeadStride = (long)rows * d, KRowStride = d,
+            VBatchStride = (long)rows * d, VHeadStride = (long)rows * d, VRowStride = d,
+            OBatchStride = (long)rows * d, OHeadStride = (long)rows * d, ORowStride = d,
+            Batch = 1, Heads = 1, Nq = rows, Nk = rows, HeadDim = d,
+            DType = AbiDType(dtype),
+            GroupSize = options.GroupSize,
+            BlockL = options.BlockSize,
+            Mode = options.Mode == DistrAttentionMode.Mean ? DaAbi.ModeMean : DaAbi.ModeSample,
+            Flags = options.Causal ? DaAbi.FlagCausal : 0u,
+        };
+    }
+
     internal static int AbiDType(ScalarType dtype) => dtype switch
     {
         ScalarType.Float16 => DaAbi.DTypeFp16,

@@ -93,9 +93,9 @@ public class NativeArgumentsTests
     }
 
     [Theory]
-    [InlineData(48, 2, 64, "head dim")]
-    [InlineData(64, 2, 32, "block size")]
-    [InlineData(64, 16, 256, "block size")]
+    [InlineData(48, 2, 64, "head_dim 48")]
+    [InlineData(64, 2, 32, "block_l 32")]
+    [InlineData(64, 16, 256, "block_l 256")]
     public void UnsupportedConfigurationsAreNotSupported(int d, int g, int l, string expected)
     {
         var e = Assert.Throws<NotSupportedException>(() => Build(d: d, options: Options with { GroupSize = g, BlockSize = l }));
@@ -135,7 +135,9 @@ public class NativeArgumentsTests
     [InlineData(32, 1, 64, ScalarType.Float16, null)]
     [InlineData(128, 16, 128, ScalarType.BFloat16, null)]
     [InlineData(64, 2, 64, ScalarType.Float32, "Float16 or BFloat16")]
-    [InlineData(96, 2, 64, ScalarType.Float16, "head dim")]
+    [InlineData(96, 2, 64, ScalarType.Float16, "head_dim 96")]
+    [InlineData(64, 2, 32, ScalarType.BFloat16, "block_l 32")]
+    [InlineData(64, 3, 64, ScalarType.Float16, "group_size 3")]
     public void SupportMatrix(int d, int g, int l, ScalarType dtype, string? expected)
     {
         string? why = NativeSupport.WhyNot(d, d, new AttentionOptions { GroupSize = g, BlockSize = l }, dtype);
