@@ -64,7 +64,12 @@ typedef enum da_mode { DA_MODE_MEAN = 0, DA_MODE_SAMPLE = 1 } da_mode;
 #define DA_FLAG_CAUSAL 1u          /* causal mask j <= i + Nk - Nq */
 #define DA_FLAG_DEBUG_NO_LSH 2u    /* DEBUG/benchmark only: skip hashing, use the identity
                                       permutation (sigma_b[t] = t). Not DistrAttention. */
-#define DA_FLAG_KNOWN_MASK 3u      /* all flags this version knows; others are refused */
+#define DA_FLAG_DEBUG_NO_TIE_RECOMPUTE 4u  /* DEBUG/test only: the tensor-core hash of the sm_90a pre-pass (and
+                                      da_qtilde) skips the exact fp32 recomputation of projections near a sign
+                                      tie, so sigma_b may differ from da_reference_permutation there. Exists so
+                                      that a test can show the recomputation matters; no effect on the portable
+                                      kernel, whose hash is the reference's fma chain itself. */
+#define DA_FLAG_KNOWN_MASK 7u      /* all flags this version knows; others are refused */
 
 typedef struct da_fwd_params {
     uint32_t struct_size;  /* sizeof(da_fwd_params) as compiled by the caller */
@@ -112,8 +117,8 @@ DA_API int da_forward(const da_fwd_params* p, void* stream);
 /* The hashing pre-pass alone (docs/semantics.md: DistrAttention is exact attention on Q~): writes
    Q~ [B,H,Nq,d] into o (dtype; strides o_*), Q~[i,c] = the representative of c's group in i's
    query block (Mean: the group's mean, fp32 sum and one rounding; Sample: its first column), and,
-   when perm_out is non-NULL, sigma_b. Reads q and r; k, v, lse, scale, flags and block_n are
-   ignored (k and v may be NULL). G = 1 needs perm_out (Q~ = Q: nothing else to write). o must not
+   when perm_out is non-NULL, sigma_b. Reads q and r; k, v, lse, scale and block_n are ignored (k and
+   v may be NULL), and so are the flags except DA_FLAG_DEBUG_NO_TIE_RECOMPUTE. G = 1 needs perm_out (Q~ = Q: nothing else to write). o must not
    overlap q. Supported: compute capability >= 8.0, d in {32, 64}, l in {64, 128}; otherwise
    DA_ERR_UNSUPPORTED. Asynchronous on `stream`, like da_forward. */
 DA_API int da_qtilde(const da_fwd_params* p, void* stream);
@@ -134,9 +139,10 @@ DA_API int da_check_params(const da_fwd_params* p);
 /* Message of the last failed call on this thread ("" if none). Valid until the next call. */
 DA_API const char* da_last_error(void);
 
-/* Name of the kernel the last successful da_forward on this thread launched: "sm90" (the sm_90a
-   TMA/wgmma kernel) or "portable" (the sm_80+ mma.sync kernel); "" before any. For tests and
-   benchmarks; the choice never changes results beyond rounding. */
+/* Name of the kernel the last successful da_forward on this thread launched: "sm90/vN" (the sm_90a
+   TMA/wgmma kernel, variant N of sm90/launch.cuh: 0, 1, 2, 5 or 6), or "portable/exact" (G = 1),
+   "portable/expand" or "portable/khat" (the sm_80+ mma.sync kernel and its mode); "" before any.
+   For tests and benchmarks; the choice never changes results beyond rounding. */
 DA_API const char* da_last_kernel(void);
 
 /* Static name of a status code, e.g. "DA_ERR_UNSUPPORTED". */

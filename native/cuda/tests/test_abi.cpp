@@ -65,12 +65,21 @@ TEST(Abi, QtildeValidatesLikeForwardAndNeedsSomethingToWrite) {
     } else {
         EXPECT_EQ(st, DA_ERR_NOT_BUILT_WITH_CUDA) << da_last_error();
     }
+    // The flags are ignored except the debug tie flag, which the pre-pass reads: both pass validation.
+    for (uint32_t flags : {DA_FLAG_CAUSAL | DA_FLAG_DEBUG_NO_LSH, DA_FLAG_DEBUG_NO_TIE_RECOMPUTE}) {
+        p.flags = flags;
+        const int sf = da_qtilde(&p, nullptr);
+        EXPECT_TRUE(sf == DA_ERR_NOT_BUILT_WITH_CUDA || sf == DA_ERR_INVALID_ARGUMENT || sf == DA_ERR_CUDA)
+            << flags << " " << sf << " " << da_last_error();
+        if (!da_built_with_cuda()) EXPECT_EQ(sf, DA_ERR_NOT_BUILT_WITH_CUDA) << da_last_error();
+    }
+    p.flags = 0;
     p.version = 99;
     EXPECT_EQ(da_qtilde(&p, nullptr), DA_ERR_VERSION);
 }
 
 TEST(Abi, LastKernelStaysEmptyWithoutASuccessfulLaunch) {
-    // Only a successful launch names a kernel ("sm90" / "portable"); failed calls leave it alone.
+    // Only a successful launch names a kernel ("sm90/vN" / "portable/<mode>"); failed calls leave it alone.
     if (da_built_with_cuda()) GTEST_SKIP() << "a CUDA build may have launched on this thread";
     da_fwd_params p;
     da_fwd_params_init(&p);

@@ -171,6 +171,12 @@ TEST(Validate, EnumsScaleFlags) {
     EXPECT_EQ(check(p, &msg), DA_ERR_INVALID_ARGUMENT);
     p = valid_params(); p.flags = DA_FLAG_CAUSAL | DA_FLAG_DEBUG_NO_LSH;
     EXPECT_EQ(check(p, &msg), DA_OK);
+    p = valid_params(); p.flags = DA_FLAG_CAUSAL | DA_FLAG_DEBUG_NO_TIE_RECOMPUTE;
+    EXPECT_EQ(check(p, &msg), DA_OK);
+    EXPECT_EQ(DA_FLAG_KNOWN_MASK, DA_FLAG_CAUSAL | DA_FLAG_DEBUG_NO_LSH | DA_FLAG_DEBUG_NO_TIE_RECOMPUTE);
+    p = valid_params(); p.flags = DA_FLAG_KNOWN_MASK + 1;
+    EXPECT_EQ(check(p, &msg), DA_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(msg.find("unknown bits"), std::string::npos);
 }
 
 TEST(Validate, AlignmentAndStrides) {
@@ -298,9 +304,61 @@ TEST(Config, Args) {
     EXPECT_NEAR(a.scale_log2, 0.125 * 1.4426950408889634, 1e-6);
     EXPECT_EQ(a.causal, 1);
     EXPECT_EQ(a.no_lsh, 0);
+    EXPECT_EQ(a.no_tie_recompute, 0);
     p.scale = 0.5f;
     a = da::make_args(p, c);
     EXPECT_FLOAT_EQ(a.scale, 0.5f);
+    p.flags = DA_FLAG_DEBUG_NO_TIE_RECOMPUTE;
+    a = da::make_args(p, c);
+    EXPECT_EQ(a.no_tie_recompute, 1);
+    EXPECT_EQ(a.causal, 0);
+    EXPECT_EQ(a.no_lsh, 0);
+    p.flags = DA_FLAG_DEBUG_NO_LSH;
+    a = da::make_args(p, c);
+    EXPECT_EQ(a.no_tie_recompute, 0);
+    EXPECT_EQ(a.no_lsh, 1);
+}
+
+// da_last_kernel's names: the sm_90a variant (measured default by Nk, DA_SM90_VARIANT) or the portable mode.
+TEST(Config, KernelNames) {
+    std::string msg;
+    da::KernelConfig c;
+    auto p = valid_params();
+    p.head_dim = 64; p.block_l = 128; p.group_size = 2;
+    for (int nk : {1, 2047, 2048, 2050, 4096, 8192}) {
+        p.nk = nk;
+        ASSERT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
+        EXPECT_EQ(c.sm90_variant, nk >= 2048 ? 2 : 0);
+        EXPECT_STREQ(da::kernel_name(c), nk >= 2048 ? "sm90/v2" : "sm90/v0");
+    }
+    for (const char* v : {"0", "1", "2", "5", "6"}) {
+        setenv("DA_SM90_VARIANT", v, 1);
+        ASSERT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
+        EXPECT_EQ(c.sm90_variant, std::atoi(v));
+        EXPECT_EQ(std::string(da::kernel_name(c)), std::string("sm90/v") + v);
+    }
+    setenv("DA_SM90_VARIANT", "3", 1);  // unknown: variant 0 runs, and is named
+    ASSERT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
+    EXPECT_STREQ(da::kernel_name(c), "sm90/v0");
+    unsetenv("DA_SM90_VARIANT");
+    // The portable kernel: G = 1 exact, G = 2 expand, G >= 4 K-hat, DA_EXPAND_Q overriding.
+    const struct { int d, g; const char* expand_q; const char* name; } cases[] = {
+        {64, 1, nullptr, "portable/exact"},  {64, 2, nullptr, "portable/expand"}, {64, 4, nullptr, "portable/khat"},
+        {32, 16, nullptr, "portable/khat"},  {128, 1, nullptr, "portable/exact"}, {128, 2, nullptr, "portable/expand"},
+        {128, 8, nullptr, "portable/khat"},  {64, 2, "0", "portable/khat"},      {64, 4, "1", "portable/expand"},
+        {128, 1, "1", "portable/exact"},
+    };
+    for (const auto& k : cases) {
+        p = valid_params(); p.head_dim = k.d; p.group_size = k.g;
+        if (k.expand_q != nullptr) setenv("DA_EXPAND_Q", k.expand_q, 1);
+        ASSERT_EQ(da::select_config(p, 80, &c, &msg), DA_OK);
+        EXPECT_STREQ(da::kernel_name(c), k.name) << k.d << " " << k.g;
+        unsetenv("DA_EXPAND_Q");
+    }
+    // On 9.x a shape the sm_90a kernel does not serve gets the portable name too.
+    p = valid_params(); p.head_dim = 128; p.group_size = 4;
+    ASSERT_EQ(da::select_config(p, 90, &c, &msg), DA_OK);
+    EXPECT_STREQ(da::kernel_name(c), "portable/khat");
 }
 
 TEST(Errors, StatusStrings) {
@@ -408,6 +466,34 @@ TEST(Reference, MissingRowsAreZero) {
     std::vector<int32_t> sorted = a;
     std::sort(sorted.begin(), sorted.end());
     for (int c = 0; c < d; ++c) EXPECT_EQ(sorted[c], c);  // a permutation
+}
+
+// The sign-tie construction of the GPU kernel suite (bench/kernel/suite.py, tie_cases): a column whose three
+// nonzero rows are 1 against R rows (2^14, 2^7 + 2^-12, -(2^14 + 2^7)) has the exact projection 2^-12 > 0, but the
+// reference's fp32 fma chain loses the 2^-12 in 2^14 + 2^7 (half an ulp there is 2^-10) and ends at exactly 0: bit 0.
+// The kernels' tensor-core hash splits R into fp16/bf16 parts (hi 2^14, 2^7, -(2^14 + 2^7); lo 0, 2^-12, 0), sums
+// the hi parts to exactly 0 and then adds 2^-12: bit 1, unless the near-tie recomputation restores the fma chain.
+TEST(Reference, ConstructedSignTie) {
+    const int d = 32, l = 64;
+    std::vector<float> q(static_cast<size_t>(l) * d, 0.f), r(static_cast<size_t>(l) * 16, 0.f);
+    const float tie_r[3] = {16384.f, 128.f + 0x1p-12f, -(16384.f + 128.f)};
+    ASSERT_EQ(128.f + 0x1p-12f - 128.f, 0x1p-12f);  // representable in fp32
+    for (int i = 0; i < 3; ++i)
+        for (int j = 0; j < 16; ++j) r[i * 16 + j] = tie_r[i];
+    for (int i = 3; i < l; ++i)
+        for (int j = 0; j < 16; ++j) r[i * 16 + j] = static_cast<float>(((i * 7 + j * 3) % 11) - 5);
+    // Columns 0..15: the tie (rows 0-2 are 1); columns 16..31: one row each, projection r[i][j] (never a tie).
+    for (int c = 0; c < 16; ++c)
+        for (int i = 0; i < 3; ++i) q[i * d + c] = 1.f;
+    for (int c = 16; c < d; ++c) q[(3 + c) * d + c] = 1.f;
+    float p = 0.f;
+    for (int i = 0; i < 3; ++i) p = std::fmaf(1.f, tie_r[i], p);
+    EXPECT_EQ(p, 0.f);  // the reference's chain: exactly 0
+    EXPECT_GT(double(tie_r[0]) + double(tie_r[1]) + double(tie_r[2]), 0.0);  // the exact value: 2^-12
+    std::vector<int32_t> perm(d);
+    ASSERT_EQ(da_reference_permutation(q.data(), l, d, l, r.data(), perm.data()), DA_OK);
+    // Bits 0 -> key 0: the tie columns sort first, in column order.
+    for (int t = 0; t < 16; ++t) EXPECT_EQ(perm[t], t);
 }
 
 TEST(Reference, BadArguments) {

@@ -17,6 +17,8 @@ struct KernelConfig {
     // and contracts S = Q~ K^T over d, which equals Q-hat K-hat^T (K-hat kept in fp32 instead of rounded).
     // Runs the G = 1 instance (kdg stays the logical d/G). See docs/performance.md (expand mode).
     bool expand = false;
+    // Variant of the sm_90a kernel (sm90/launch.cuh): 0, 1, 2, 5 or 6; see sm90_variant in config.cpp.
+    int sm90_variant = 0;
 };
 
 // Everything the kernel reads, already validated and defaulted.
@@ -37,6 +39,7 @@ struct FwdArgs {
     int32_t mode = 0;        // 0 mean, 1 sample
     int32_t causal = 0;
     int32_t no_lsh = 0;      // debug: identity permutation
+    int32_t no_tie_recompute = 0;  // debug: the tensor-core hash keeps near-tie signs (DA_FLAG_DEBUG_NO_TIE_RECOMPUTE)
     int32_t n_mblocks = 0;   // ceil(nq / block_m)
     float scale = 0.f;       // softmax scale (natural units)
     float scale_log2 = 0.f;  // scale * log2(e)

@@ -64,7 +64,7 @@ static int validate_as_prepass(const da_fwd_params* p, da_fwd_params* as_forward
     as_forward->k_row_stride = as_forward->v_row_stride = p->q_row_stride;
     as_forward->nk = p->nq;
     as_forward->lse = nullptr;
-    as_forward->flags = 0;
+    as_forward->flags = p->flags & DA_FLAG_DEBUG_NO_TIE_RECOMPUTE;  // the only flag the pre-pass reads
     as_forward->block_n = 0;
     as_forward->scale = 0.f;
     return da::validate_params(as_forward, msg);

@@ -54,6 +54,29 @@ bool use_expand(const da_fwd_params& p) {
     return forced >= 0 ? forced == 1 : p.group_size == 2;
 }
 
+// Variant of the sm_90a attention kernel (sm90/launch.cuh), measured fastest per shape: 2 (3 consumer warpgroups,
+// ping-pong) from Nk = 2048 on, else 0 (2 warpgroups). DA_SM90_VARIANT=n forces one (benchmarks, tests); an
+// unknown n runs variant 0.
+int sm90_variant(const da_fwd_params& p) {
+    int v = p.nk >= 2048 ? 2 : 0;
+    if (const char* e = std::getenv("DA_SM90_VARIANT")) v = std::atoi(e);
+    return (v == 1 || v == 2 || v == 5 || v == 6) ? v : 0;
+}
+
+const char* kernel_name(const KernelConfig& c) {
+    if (c.sm90) {
+        switch (c.sm90_variant) {
+            case 1: return "sm90/v1";
+            case 2: return "sm90/v2";
+            case 5: return "sm90/v5";
+            case 6: return "sm90/v6";
+            default: return "sm90/v0";
+        }
+    }
+    if (c.expand) return "portable/expand";
+    return c.kdg == c.head_dim ? "portable/exact" : "portable/khat";
+}
+
 int select_config(const da_fwd_params& p, int sm, KernelConfig* cfg, std::string* msg) {
     if (sm < 80) {
         *msg = "DistrAttention kernels need compute capability 8.0 or newer (this GPU is " +
@@ -69,6 +92,7 @@ int select_config(const da_fwd_params& p, int sm, KernelConfig* cfg, std::string
     c.bf16 = p.dtype == DA_DTYPE_BF16;
     c.expand = use_expand(p);  // portable kernel; the sm_90a kernel always expands
     c.sm90 = use_sm90(p, sm);
+    c.sm90_variant = sm90_variant(p);
     *cfg = c;
     return DA_OK;
 }
@@ -84,6 +108,7 @@ FwdArgs make_args(const da_fwd_params& p, const KernelConfig& cfg) {
     a.group = p.group_size; a.mode = p.mode;
     a.causal = (p.flags & DA_FLAG_CAUSAL) ? 1 : 0;
     a.no_lsh = (p.flags & DA_FLAG_DEBUG_NO_LSH) ? 1 : 0;
+    a.no_tie_recompute = (p.flags & DA_FLAG_DEBUG_NO_TIE_RECOMPUTE) ? 1 : 0;
     a.n_mblocks = (p.nq + cfg.block_m - 1) / cfg.block_m;
     a.scale = p.scale > 0.f ? p.scale : 1.0f / __builtin_sqrtf(static_cast<float>(p.head_dim));
     a.scale_log2 = a.scale * 1.4426950408889634f;

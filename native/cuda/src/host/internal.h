@@ -21,6 +21,10 @@ int validate_params(const da_fwd_params* p, std::string* msg);
 // sm (e.g. 80, 90). On failure fills *msg.
 int select_config(const da_fwd_params& p, int sm, KernelConfig* cfg, std::string* msg);
 
+// Name of the kernel (and its variant or mode) that cfg launches, for da_last_kernel: "sm90/v0" ... "sm90/v6",
+// "portable/exact", "portable/expand", "portable/khat". A static string.
+const char* kernel_name(const KernelConfig& cfg);
+
 // Fills FwdArgs from validated params and config.
 FwdArgs make_args(const da_fwd_params& p, const KernelConfig& cfg);
 

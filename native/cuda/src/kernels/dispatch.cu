@@ -91,7 +91,7 @@ int launch_forward(const da_fwd_params& p, void* stream, std::string* msg) {
         LaunchFn fn90 = find_launch_sm90(cfg.head_dim, cfg.bf16);
         e = fn90 != nullptr ? fn90(args, cfg, static_cast<cudaStream_t>(stream)) : cudaErrorNotSupported;
         if (e == cudaSuccess) {
-            set_last_kernel("sm90");
+            set_last_kernel(kernel_name(cfg));
             return DA_OK;
         }
         if (e != cudaErrorNotSupported) return cuda_fail(msg, "DistrAttention sm_90a kernel launch failed", e);
@@ -111,7 +111,7 @@ int launch_forward(const da_fwd_params& p, void* stream, std::string* msg) {
         return DA_ERR_CUDA;
     }
     if (e != cudaSuccess) return cuda_fail(msg, "DistrAttention kernel launch failed", e);
-    set_last_kernel("portable");
+    set_last_kernel(kernel_name(cfg));
     return DA_OK;
 }
 

@@ -8,6 +8,8 @@
 // chain: 128 * 2^-24 m = 7.6e-6 m), so exactly those (about 0.05% on random data) are recomputed by
 // their lane with the reference's fma chain (i = 0 .. rows-1). All other signs are certain, so the
 // bits equal da_reference_permutation's: bit-exact, without 16 * d * l serial fmas per block.
+// recompute_ties = false (DA_FLAG_DEBUG_NO_TIE_RECOMPUTE, tests only) keeps the tensor-core signs, to show
+// that the recomputation is what makes near-tie inputs bit-exact.
 #pragma once
 #include "lsh.cuh"
 #include "smem_access.cuh"
@@ -52,7 +54,8 @@ __device__ __forceinline__ void lsh_tc_stage_r(typename Elem<Tr::kBF16>::T* sRt,
 // the block's rows, zero from row `rows` up to rows32 (a multiple of 32); one warp per 8 columns.
 template <typename Tr>
 __device__ __forceinline__ void lsh_tc_keys(const typename Elem<Tr::kBF16>::T* sQ, const typename Elem<Tr::kBF16>::T* sRt,
-                                            const float* r, uint32_t* sComp, int rows, int rows32) {
+                                            const float* r, uint32_t* sComp, int rows, int rows32,
+                                            bool recompute_ties = true) {
     using E = Elem<Tr::kBF16>;
     using L = LshTcLayout<Tr::kBF16, Tr::kMaxRows>;
     constexpr int SD = Tr::kStrideD;
@@ -80,7 +83,7 @@ __device__ __forceinline__ void lsh_tc_keys(const typename Elem<Tr::kBF16>::T* s
     // acc[e]: projection j = lane/4 + 8*(e>>1) of column c0 + 2*(lane%4) + (e&1)
 #pragma unroll
     for (int e = 0; e < 4; ++e) {
-        if (!(fabsf(acc[e]) > kTieRel * mag[e])) {  // near a sign tie (or a zero column): the reference's chain
+        if (recompute_ties && !(fabsf(acc[e]) > kTieRel * mag[e])) {  // near a sign tie (or a zero column): the reference's chain
             const int c = c0 + 2 * (lane & 3) + (e & 1);
             const int j = (lane >> 2) + 8 * (e >> 1);
             float p = 0.f;

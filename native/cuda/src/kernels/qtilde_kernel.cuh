@@ -99,7 +99,7 @@ __global__ void __launch_bounds__(Tr::kNThreads, Tr::kMinBlocks) qtilde_kernel(c
         *reinterpret_cast<uint4*>(sQ + r * SD + ch * 8) = v[k];
     }
     __syncthreads();
-    if (!a.no_lsh) lsh_tc_keys<Tr>(sQ, sW, a.r, sComp, rows, rows32);
+    if (!a.no_lsh) lsh_tc_keys<Tr>(sQ, sW, a.r, sComp, rows, rows32, a.no_tie_recompute == 0);
     __syncthreads();
     lsh_rank_sort<Tr>(sComp, sPerm, sRank);
     __syncthreads();

@@ -17,13 +17,13 @@
 namespace da {
 namespace sm90 {
 
-// Kernel variants (DA_SM90_VARIANT selects one for benchmarks; default_variant: measured fastest per shape):
+// Kernel variants (KernelConfig::sm90_variant, chosen by sm90_variant in ../../host/config.cpp: measured fastest
+// per shape, or DA_SM90_VARIANT for benchmarks and tests):
 //   0: 2 consumer warpgroups (128-row tile), ping-pong
 //   1: 3 consumer warpgroups (192-row tile)
 //   2: 3 consumer warpgroups, ping-pong
 //   5, 6: variant 2 with 3 or 2 K/V stages instead of 4 (tuning)
 // (All issue S(j) and PV(j-1) back to back; a variant that did not, measured slower, was removed.)
-inline int default_variant(const FwdArgs& a) { return a.nk >= 2048 ? 2 : 0; }
 
 // Launches the attention kernel; p holds the three tensor maps.
 template <typename Tr>
@@ -76,9 +76,7 @@ cudaError_t launch_sm90_d(const FwdArgs& a, const KernelConfig& c, cudaStream_t 
     if (!make_tensor_map(&p.tmap_k, a.k, D, BF16, a.nk, a.heads, a.batch, a.k_rs, a.k_hs, a.k_bs, 128) ||
         !make_tensor_map(&p.tmap_v, a.v, D, BF16, a.nk, a.heads, a.batch, a.v_rs, a.v_hs, a.v_bs, 128))
         return cudaErrorNotSupported;
-    int variant = default_variant(a);
-    if (const char* v = std::getenv("DA_SM90_VARIANT")) variant = std::atoi(v);
-    switch (variant) {
+    switch (c.sm90_variant) {
         case 1: return launch_variant<Sm90Traits<D, 3, false, BF16>>(p, c.block_m, stream);
         case 2: return launch_variant<Sm90Traits<D, 3, true, BF16>>(p, c.block_m, stream);
         case 5: return launch_variant<Sm90Traits<D, 3, true, BF16, 3>>(p, c.block_m, stream);
