@@ -140,6 +140,24 @@ public sealed partial class VitImageClassificationTrainer
         /// </summary>
         public string? InitialModelPath { get; set; }
 
+        /// <summary>
+        /// Data-parallel training on several GPUs, one process per GPU, through NCCL (see docs/distributed.md). Null
+        /// (default): on when the environment describes a job of two or more processes (<c>WORLD_SIZE</c> above 1, as
+        /// <c>torchrun</c> and <c>vit-sample train --gpus N</c> set it); true: required (<c>RANK</c>, <c>WORLD_SIZE</c>,
+        /// <c>LOCAL_RANK</c>, <c>MASTER_ADDR</c> and <c>MASTER_PORT</c> must be set; <c>WORLD_SIZE</c> = 1 runs one rank
+        /// through NCCL); false: never. Each process trains on cuda:<c>LOCAL_RANK</c> with <see cref="BatchSize"/> images
+        /// per step from its shard of each epoch (the global batch is <see cref="BatchSize"/> × <c>WORLD_SIZE</c>; the
+        /// learning rate is not scaled), starts from rank 0's weights, averages gradients over the ranks, and reports loss
+        /// and accuracy over all ranks; validation runs on every rank and rank 0's accuracy decides. Every process returns
+        /// the same model, of the same family and save format as a single-GPU run: save it from rank 0 only. Needs CUDA
+        /// and libnccl from the PyTorch install (or <c>DISTRATTENTION_NCCL</c>); with <see cref="Device"/> = Cpu it is an
+        /// <see cref="ArgumentException"/>, as are missing or malformed variables (the message names them).
+        /// </summary>
+        public bool? Distributed { get; set; }
+
+        /// <summary>Tests: the ranks of a job, instead of NCCL from the environment (any device; see DistributedTraining).</summary>
+        internal global::DistrAttention.Vit.Distributed.ICollectives? DistributedGroup { get; set; }
+
         /// <summary>A shallow copy, so a trainer is not affected by later changes to the caller's instance.</summary>
         internal Options Clone() => (Options)MemberwiseClone();
     }

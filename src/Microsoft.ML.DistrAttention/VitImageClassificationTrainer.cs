@@ -51,7 +51,8 @@ public sealed partial class VitImageClassificationTrainer : IEstimator<VitImageC
         }
 
         TorchRuntime.EnsureInitialized();
-        var device = TorchRuntime.Resolve(o.Device);
+        using var distributed = DistributedTraining.Resolve(o); // null: one process
+        var device = distributed?.Device ?? TorchRuntime.Resolve(o.Device);
         if (device.type == DeviceType.CPU)
             torch.set_num_threads(o.NumberOfThreads ?? Environment.ProcessorCount);
 
@@ -70,7 +71,7 @@ public sealed partial class VitImageClassificationTrainer : IEstimator<VitImageC
             model.Precision = o.Precision ?? (device.type == DeviceType.CUDA ? ComputePrecision.BFloat16 : ComputePrecision.Float32);
             TrainingHistory history;
             using (TorchRuntime.UseTf32(device))
-                history = new TrainingLoop(o, model, device, mean, std).Run(train, validation);
+                history = new TrainingLoop(o, model, device, mean, std, distributed?.Connect()).Run(train, validation);
             var settings = new ScorerSettings(o.LabelColumnName, o.ImageColumnName, o.ScoreColumnName,
                 o.PredictedLabelColumnName, mean, std, o.BatchSize, o.Device, model.Precision);
             return new VitImageClassificationTransformer(model, device, settings, keys, history);

@@ -52,6 +52,7 @@ internal static class OptionsValidator
             ValidateAttention(o.Attention, config.HeadDim);
         CheckNormalization(o.NormalizationMean, nameof(o.NormalizationMean), config.Channels, positive: false);
         CheckNormalization(o.NormalizationStd, nameof(o.NormalizationStd), config.Channels, positive: true);
+        DistributedTraining.Validate(o);
     }
 
     // Config replaces ImageSize, PatchSize, Channels and Attention: each may stay at its default or repeat the Config's

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DistrAttention.Vit.Distributed;
 using DistrAttention.Vit.Model;
 using TorchSharp;
 using DistrAttention.Vit.Training;
@@ -9,19 +10,23 @@ namespace Microsoft.ML.DistrAttention.Internal;
 /// <summary>
 /// AdamW with warm-up + cosine schedule, label smoothing, augmentation, validation and early stopping.
 /// Batches are made on the device by a <see cref="TrainingFeed"/> on a <see cref="BatchPrefetcher{T}"/> thread, one step ahead.
+/// With <c>parallel</c> (one rank of a data-parallel job) the feed is this rank's shard of each epoch, gradients are
+/// averaged over the ranks, the reported loss and accuracy are over all ranks, and rank 0's validation accuracy decides.
 /// </summary>
-internal sealed class TrainingLoop(VitImageClassificationTrainer.Options options, VisionTransformer model, Device device, float[] mean, float[] std)
+internal sealed class TrainingLoop(VitImageClassificationTrainer.Options options, VisionTransformer model, Device device, float[] mean, float[] std,
+    DataParallel? parallel = null)
 {
     /// <summary>Trains in place and returns the history; the model ends with the best (or last) weights.</summary>
     public TrainingHistory Run(LabeledImages train, LabeledImages? validation, CancellationToken cancellation = default)
     {
         var o = options;
-        var random = new Random(o.Seed);
+        var random = new Random(o.Seed + 7919 * (parallel?.Rank ?? 0)); // each rank draws its own augmentation
         using var trainImages = DeviceImages.Place(train.Images, device);
         using var validationImages = validation is null ? null : DeviceImages.Place(validation.Images, device);
         var builder = new BatchBuilder(model.Config.Channels, model.Config.ImageSize, mean, std);
         var feed = new TrainingFeed(trainImages, train.Labels, builder, device, o.BatchSize,
-            o.RandomCrop ? o.RandomCropPadding : 0, o.HorizontalFlip);
+            o.RandomCrop ? o.RandomCropPadding : 0, o.HorizontalFlip,
+            parallel is null ? null : new DistributedSampler(train.Count, parallel.Rank, parallel.WorldSize, o.Seed));
         var scorer = new VitScorer(model, device, mean, std);
         int batchesPerEpoch = feed.BatchesPerEpoch;
         int totalSteps = batchesPerEpoch * o.Epochs;
@@ -33,7 +38,7 @@ internal sealed class TrainingLoop(VitImageClassificationTrainer.Options options
         using var optimizer = new TrainingStep(model, new TrainingStepOptions
         {
             LearningRate = o.LearningRate, WeightDecay = o.WeightDecay, LabelSmoothing = o.LabelSmoothing, MaxGradNorm = 1.0,
-        });
+        }, parallel);
 
         var history = new List<EpochMetrics>();
         var clock = Stopwatch.StartNew();
@@ -64,7 +69,7 @@ internal sealed class TrainingLoop(VitImageClassificationTrainer.Options options
                         lr = schedule.At(step++);
                         optimizer.LearningRate = lr;
                         using var batch = batches.Take();
-                        queued = TrainStep(optimizer, batch.Images, batch.Labels, b + 1);
+                        queued = TrainStep(optimizer, batch.Images, batch.Labels, b + 1, parallel);
                     }
                     if (pending is { } done)
                     {
@@ -83,6 +88,8 @@ internal sealed class TrainingLoop(VitImageClassificationTrainer.Options options
                 }
 
                 double? accuracy = validationImages is null ? null : scorer.Accuracy(validationImages, validation!.Labels, o.BatchSize);
+                if (parallel is not null && accuracy is { } own)
+                    accuracy = parallel.FromRankZero(own, device); // early stopping and best weights alike on every rank
                 history.Add(new EpochMetrics(epoch, lossSum / seen, (double)correct / seen, accuracy, lr, epochClock.Elapsed));
                 if (accuracy is { } a)
                 {
@@ -118,13 +125,15 @@ internal sealed class TrainingLoop(VitImageClassificationTrainer.Options options
     }
 
     // x: model input [B, C, S, S], y: class indices [B], both on the device and owned by the caller.
-    private static StepOutcome TrainStep(TrainingStep optimizer, Tensor x, Tensor y, int batch)
+    private static StepOutcome TrainStep(TrainingStep optimizer, Tensor x, Tensor y, int batch, DataParallel? parallel)
     {
         // Everything this batch creates (activations, gradients' temporaries) dies with the scope; the two scalars leave it.
         using var scope = torch.NewDisposeScope();
         var result = optimizer.Run(x, y);
-        var hits = result.Logits.argmax(1).eq(y).sum();
-        return new StepOutcome(result.Loss.MoveToOuterDisposeScope(), hits.MoveToOuterDisposeScope(), (int)x.shape[0], batch);
+        var (loss, hits) = (result.Loss, result.Logits.argmax(1).eq(y).sum());
+        if (parallel is not null)
+            (loss, hits) = parallel.ReduceStepMetrics(loss, hits); // every rank's batch has x.shape[0] images (equal shards)
+        return new StepOutcome(loss.MoveToOuterDisposeScope(), hits.MoveToOuterDisposeScope(), (int)x.shape[0] * (parallel?.WorldSize ?? 1), batch);
     }
 
     /// <summary>A queued step's loss and hit count, still on the device; <see cref="Read"/> waits for them and frees them.</summary>

@@ -57,6 +57,12 @@ internal sealed class FlatAdamW : IDisposable
     /// <summary>Number of parameters (elements).</summary>
     public long Count => values.numel();
 
+    /// <summary>The flat buffer every parameter is a view of (data parallelism broadcasts it from rank 0).</summary>
+    public Tensor Values => values;
+
+    /// <summary>The flat buffer every gradient is a view of (data parallelism averages it over the ranks).</summary>
+    public Tensor Gradients => grads;
+
     /// <summary>Sets every gradient to zero (one kernel).</summary>
     public void ZeroGrad() => grads.zero_();
 

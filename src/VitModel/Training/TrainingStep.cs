@@ -1,3 +1,4 @@
+using DistrAttention.Vit.Distributed;
 using DistrAttention.Vit.Model;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -26,11 +27,16 @@ public sealed class TrainingStep : IDisposable
     private readonly TrainingStepOptions options;
     private readonly FlatAdamW optimizer;
     private readonly LossScaler? scaler;
+    private readonly DataParallel? parallel;
 
     /// <summary>Prepares the optimiser for <paramref name="model"/> (float32 parameters on one device).</summary>
+    /// <param name="model">The model to train.</param>
+    /// <param name="options">Hyper-parameters.</param>
+    /// <param name="parallel">Data parallelism: copies rank 0's weights to this rank now, and averages the gradients over
+    /// the ranks after every backward (every rank must construct and run its steps alike). Null: one process.</param>
     /// <exception cref="ArgumentException">The parameters are not float32 on one device.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
-    public TrainingStep(VisionTransformer model, TrainingStepOptions options)
+    public TrainingStep(VisionTransformer model, TrainingStepOptions options, DataParallel? parallel = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
@@ -40,6 +46,8 @@ public sealed class TrainingStep : IDisposable
         LearningRate = options.LearningRate;
         optimizer = new FlatAdamW(model.parameters().Where(p => p.requires_grad).ToList(), options);
         scaler = model.Precision == ComputePrecision.Float16 ? new LossScaler() : null;
+        this.parallel = parallel;
+        parallel?.BroadcastModel(model, optimizer.Values);
     }
 
     /// <summary>Learning rate of the next step (a schedule sets it between steps).</summary>
@@ -71,12 +79,14 @@ public sealed class TrainingStep : IDisposable
         if (scaler is null)
         {
             loss.backward();
+            parallel?.AverageGradients(optimizer.Gradients);
             optimizer.Step(LearningRate);
         }
         else
         {
             double scale = scaler.Scale;
             loss.mul(scale).backward();
+            parallel?.AverageGradients(optimizer.Gradients); // before the overflow check, so every rank skips alike
             // Overflow check: a float16 step reads one scalar (a host sync), like PyTorch's GradScaler.
             bool finite = optimizer.GradientsFinite();
             applied = scaler.Update(finite);
@@ -85,6 +95,9 @@ public sealed class TrainingStep : IDisposable
         }
         return new TrainingStepResult(loss.detach().MoveToOuterDisposeScope(), logits.detach().MoveToOuterDisposeScope(), applied);
     }
+
+    /// <summary>The flat gradient buffer of the last step (after averaging and clipping), for checks.</summary>
+    internal Tensor FlatGradients => optimizer.Gradients;
 
     /// <inheritdoc />
     public void Dispose() => optimizer.Dispose();
