@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ImageClassification.Distributed;
 using ImageClassification.Training;
 
 namespace ImageClassification.Cli;
@@ -27,7 +28,9 @@ public static class TrainCommand
         model.AddTo(command);
         foreach (var option in new Option[] { validation, fineTune, threads, augment, measureNorm })
             command.Options.Add(option);
-        command.SetAction(parse => CommandRunner.Run(() =>
+        var gpus = new GpusOption(); // --gpus N > 1: N ranks of this command, one per GPU
+        gpus.AddTo(command);
+        command.SetAction(parse => gpus.Run(parse, () =>
         {
             var (train, testFolder) = Defaults.ResolveSplits(parse.GetValue(data), parse.GetValue(test));
             var settings = model.Apply(parse, new TrainSettings
@@ -42,8 +45,8 @@ public static class TrainCommand
                 MeasureNormalization = parse.GetValue(measureNorm),
             });
             TrainOptionsCheck.Validate(settings); // before any banner or data loading
-            TrainRunner.Run(settings);
-        }));
+            return settings;
+        }, settings => TrainRunner.Run(settings)));
         return command;
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using DistrAttention.Vit.Attention;
 using DistrAttention.Vit.Runtime;
 using ImageClassification.Data;
+using ImageClassification.Distributed;
 using ImageClassification.Reports;
 using Microsoft.ML;
 using Microsoft.ML.DistrAttention;
@@ -17,8 +18,12 @@ public static class TrainRunner
     public const string MetricsJson = "metrics.json", MetricsMarkdown = "metrics.md",
         ConfusionMatrixPng = "confusion-matrix.png", TrainingCurvePng = "training-curve.png";
 
-    /// <summary>Runs training end to end and returns the summary that was written to <c>metrics.json</c>.</summary>
-    public static RunSummary Run(TrainSettings s)
+    /// <summary>
+    /// Runs training end to end and returns the summary that was written to <c>metrics.json</c>. On a rank other than 0
+    /// of a data-parallel job (<c>--gpus N</c>, torchrun) it trains its share and returns null: rank 0 saves, evaluates
+    /// and reports.
+    /// </summary>
+    public static RunSummary? Run(TrainSettings s)
     {
         var clock = Stopwatch.StartNew();
         var ml = new MLContext(seed: s.Seed);
@@ -41,23 +46,23 @@ public static class TrainRunner
         AnsiConsole.MarkupLine(
             $"on {trainRows.Count} images of {trainSet.Classes.Count} classes from {Markup.Escape(trainSet.Root)}; {validationRows.Count} held out for validation");
 
-        using var output = OutputFolder.Begin(s.OutputFolder);
+        using var output = RankRole.WritesOutputs ? OutputFolder.Begin(s.OutputFolder) : null;
         try
         {
             return Train(s, ml, clock, trainSet, testSet, trainRows, validationRows, config, description, device.ToString(), output);
         }
         catch (OperationCanceledException e)
         {
-            throw new RunInterruptedException(output.InterruptedMessage, e);
+            throw new RunInterruptedException(output?.InterruptedMessage ?? RankRole.InterruptedMessage, e);
         }
     }
 
     /// <summary>Environment variable for tests: <c>after-model</c> interrupts a run after the model is written and before the metrics are.</summary>
     public const string TestInterruptVariable = "VIT_SAMPLE_TEST_INTERRUPT";
 
-    private static RunSummary Train(TrainSettings s, MLContext ml, Stopwatch clock, ImageFolderDataset trainSet, ImageFolderDataset? testSet,
+    private static RunSummary? Train(TrainSettings s, MLContext ml, Stopwatch clock, ImageFolderDataset trainSet, ImageFolderDataset? testSet,
         IReadOnlyList<ImageRow> trainRows, IReadOnlyList<ImageRow> validationRows, DistrAttention.Vit.Model.VitConfig config,
-        string description, string deviceName, OutputFolder output)
+        string description, string deviceName, OutputFolder? output)
     {
         var options = TrainerOptions(s, config);
         if (s.MeasureNormalization)
@@ -71,7 +76,7 @@ public static class TrainRunner
         var trainClock = Stopwatch.StartNew();
         void Fit(ProgressContext? context)
         {
-            options.Progress = new TrainingProgressDisplay(context) { ExpectsValidation = validationRows.Count > 0 };
+            options.Progress = output is null ? null : new TrainingProgressDisplay(context) { ExpectsValidation = validationRows.Count > 0 };
             (model, vit) = SamplePipeline.Fit(ml, SamplePipeline.ToDataView(ml, trainRows),
                 validationRows.Count > 0 ? SamplePipeline.ToDataView(ml, validationRows) : null, options);
         }
@@ -86,6 +91,8 @@ public static class TrainRunner
         else
             Fit(null);
         double trainingSeconds = trainClock.Elapsed.TotalSeconds;
+        if (output is null)
+            return null; // a rank other than 0: the model (the same on every rank) is rank 0's to save
 
         // Everything goes to the staging folder first; Commit swaps it in, so the output folder is all new or all old.
         ModelFile.Save(ml, model, Path.Combine(output.Staging, ModelFile.DefaultName));
