@@ -11,6 +11,7 @@ import torch
 
 DA_FLAG_CAUSAL = 1
 DA_FLAG_DEBUG_NO_LSH = 2
+DA_FLAG_DEBUG_NO_TIE_RECOMPUTE = 4  # tests only: the tensor-core hash keeps its near-tie signs
 
 
 class Params(ctypes.Structure):
@@ -40,6 +41,8 @@ def lib():
         _lib = ctypes.CDLL(os.path.abspath(path))
         _lib.da_forward.argtypes = [ctypes.POINTER(Params), ctypes.c_void_p]
         _lib.da_forward.restype = ctypes.c_int
+        _lib.da_qtilde.argtypes = [ctypes.POINTER(Params), ctypes.c_void_p]
+        _lib.da_qtilde.restype = ctypes.c_int
         _lib.da_fwd_params_init.argtypes = [ctypes.POINTER(Params)]
         _lib.da_last_error.restype = ctypes.c_char_p
         _lib.da_status_string.restype = ctypes.c_char_p
@@ -54,7 +57,8 @@ def lib():
 
 
 def last_kernel():
-    """Name of the kernel the last successful call on this thread launched ("sm90" or "portable")."""
+    """Name of the kernel the last successful da_forward on this thread launched: "sm90/v0" ... "sm90/v6"
+    (the sm_90a variant), "portable/exact", "portable/expand" or "portable/khat"."""
     return lib().da_last_kernel().decode()
 
 
@@ -70,7 +74,7 @@ def make_r(l, seed=0, device="cuda"):
 
 
 def build_params(q, k, v, o, r, G=2, l=64, mode=0, causal=False, scale=0.0, lse=None, perm=None,
-                 block_n=0, no_lsh=False):
+                 block_n=0, no_lsh=False, no_tie_recompute=False):
     L = lib()
     p = Params()
     L.da_fwd_params_init(ctypes.byref(p))
@@ -89,7 +93,8 @@ def build_params(q, k, v, o, r, G=2, l=64, mode=0, causal=False, scale=0.0, lse=
     p.batch, p.heads, p.nq, p.nk, p.head_dim = B, H, Nq, Nk, d
     p.dtype = {torch.float16: 0, torch.bfloat16: 1}.get(q.dtype, 99)
     p.group_size, p.block_l, p.mode, p.scale, p.block_n = G, l, mode, scale, block_n
-    p.flags = (DA_FLAG_CAUSAL if causal else 0) | (DA_FLAG_DEBUG_NO_LSH if no_lsh else 0)
+    p.flags = ((DA_FLAG_CAUSAL if causal else 0) | (DA_FLAG_DEBUG_NO_LSH if no_lsh else 0)
+               | (DA_FLAG_DEBUG_NO_TIE_RECOMPUTE if no_tie_recompute else 0))
     return p
 
 
@@ -102,14 +107,28 @@ def forward_into(params, stream=None):
 
 
 def forward(q, k, v, r, G=2, l=64, mode=0, causal=False, scale=0.0, want_lse=True, want_perm=False,
-            block_n=0, no_lsh=False, out=None):
+            block_n=0, no_lsh=False, out=None, no_tie_recompute=False):
     B, H, Nq, d = q.shape
     o = out if out is not None else torch.empty_like(q)
     lse = torch.empty(B, H, Nq, device=q.device, dtype=torch.float32) if want_lse else None
     perm = (torch.empty(B, H, math.ceil(Nq / l), d, device=q.device, dtype=torch.int32) if want_perm else None)
-    p = build_params(q, k, v, o, r, G, l, mode, causal, scale, lse, perm, block_n, no_lsh)
+    p = build_params(q, k, v, o, r, G, l, mode, causal, scale, lse, perm, block_n, no_lsh, no_tie_recompute)
     forward_into(p)
     return o, lse, perm
+
+
+def qtilde(q, r, G=2, l=64, mode=0, want_perm=True, no_tie_recompute=False):
+    """da_qtilde: the hashing pre-pass alone -> (Q~ [B,H,Nq,d] or None for G = 1, sigma [B,H,ceil(Nq/l),d] or None)."""
+    L = lib()
+    B, H, Nq, d = q.shape
+    qt = torch.empty(B, H, Nq, d, device=q.device, dtype=q.dtype)
+    perm = torch.empty(B, H, math.ceil(Nq / l), d, device=q.device, dtype=torch.int32) if want_perm else None
+    p = build_params(q, q, q, qt, r, G, l, mode, False, 0.0, None, perm, 0, False, no_tie_recompute)
+    s = torch.cuda.current_stream().cuda_stream
+    st = L.da_qtilde(ctypes.byref(p), ctypes.c_void_p(s))
+    if st != 0:
+        raise DAError(st, L.da_last_error().decode())
+    return (qt if G > 1 else None), perm
 
 
 def reference_permutation(qblock_f32, l, r_f32):
