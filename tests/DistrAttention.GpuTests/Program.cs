@@ -44,5 +44,6 @@ if (DistrAttentionNative.IsAvailable)
     VitChecks.Run(h);
 }
 TrainerChecks.Run(h, outDir);
+DistributedChecks.Run(h, outDir); // issue 19: NCCL data parallelism (skips with the reason without libnccl or a second GPU)
 h.Write(h.Summary);
 return h.Failed == 0 ? 0 : 1;

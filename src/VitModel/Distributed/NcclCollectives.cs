@@ -111,6 +111,9 @@ public sealed class NcclCollectives : ICollectives, IDisposable
         nccl.Check("ncclCommDestroy", nccl.CommDestroy(destroyed));
     }
 
+    /// <summary>The <c>ncclComm_t</c>, for checks that call the library directly.</summary>
+    internal IntPtr Handle => Comm;
+
     private IntPtr Comm => comm != IntPtr.Zero ? comm : throw new ObjectDisposedException(nameof(NcclCollectives));
 
     private (IntPtr Data, nuint Count, NcclDataType Type) Describe(Tensor tensor, string name)
