@@ -35,7 +35,8 @@ internal static class QTildeChecks
             using var scope = NewDisposeScope();
             var options = new AttentionOptions { GroupSize = g, BlockSize = l, Mode = mode, Seed = 17 * d + g };
             var r = DistrAttentionLsh.ProjectionMatrix(l, options.Seed);
-            var q = TensorMath.Random(CUDA, dtype, false, 4, 6, n, d);
+            ulong seed = KernelChecks.CaseSeed("qtilde", dtype, d, g, l, mode, n);
+            var q = TensorMath.Seeded(seed, CUDA, dtype, 4, 6, n, d);
             long blocks = (n + l - 1) / l;
             var sigma = full([4, 6, blocks, d], -1, ScalarType.Int32, CUDA); // poisoned: every entry must be written
             var output = DistrAttentionNative.QTilde(q, r, options, sigma);
@@ -51,7 +52,7 @@ internal static class QTildeChecks
             var torchSigma = DistrAttentionLsh.Permutations(qCpu, r, l).to(ScalarType.Int32);
             long differing = sigma.cpu().ne(torchSigma).any(-1).sum().item<long>();
             double unit = dtype == ScalarType.BFloat16 ? 1.0 / 256 : 1.0 / 2048; // one rounding to dtype
-            string detail = $"rel err {error:E2}, worst row {worstRow:E2} (≤ {unit:E1}), σ differs from the TorchSharp hash in {differing}/{4 * 6 * blocks} blocks";
+            string detail = $"seed {seed}: rel err {error:E2}, worst row {worstRow:E2} (≤ {unit:E1}), σ differs from the TorchSharp hash in {differing}/{4 * 6 * blocks} blocks";
             return error <= unit / 2 && worstRow <= unit && differing * 100 <= 4 * 6 * blocks ? "ok: " + detail : detail;
         });
     }
