@@ -16,6 +16,12 @@ public sealed record DistributedSettings
     /// <summary>Optional environment variable: the rendezvous timeout in seconds (default 300).</summary>
     public const string TimeoutVariable = "DISTRATTENTION_RENDEZVOUS_TIMEOUT";
 
+    /// <summary>Optional environment variable: the rendezvous port, instead of <c>MASTER_PORT</c> (or its successor under torchrun).</summary>
+    public const string PortVariable = "DISTRATTENTION_RENDEZVOUS_PORT";
+
+    /// <summary>Set to <c>True</c> by torchrun when its agent hosts PyTorch's TCPStore on <c>MASTER_PORT</c>.</summary>
+    public const string AgentStoreVariable = "TORCHELASTIC_USE_AGENT_STORE";
+
     /// <summary>This process's rank in [0, <see cref="WorldSize"/>); rank 0 serves the NCCL id and writes the model.</summary>
     public required int Rank { get; init; }
 
@@ -28,7 +34,11 @@ public sealed record DistributedSettings
     /// <summary>Host name or address of rank 0.</summary>
     public required string MasterAddress { get; init; }
 
-    /// <summary>TCP port rank 0 listens on for the rendezvous.</summary>
+    /// <summary>
+    /// TCP port rank 0 listens on for the rendezvous: <c>MASTER_PORT</c>; under torchrun, whose agent already serves
+    /// PyTorch's store there (<c>TORCHELASTIC_USE_AGENT_STORE=True</c>), <c>MASTER_PORT</c> + 1; or
+    /// <c>DISTRATTENTION_RENDEZVOUS_PORT</c> when set.
+    /// </summary>
     public required int MasterPort { get; init; }
 
     /// <summary>How long the rendezvous waits for the other ranks (default 5 minutes).</summary>
@@ -67,7 +77,8 @@ public sealed record DistributedSettings
             Rank = Integer(RankVariable, variable(RankVariable)!, 0, worldSize - 1, $" (below {WorldSizeVariable} = {worldSize})"),
             LocalRank = Integer(LocalRankVariable, variable(LocalRankVariable)!, 0, worldSize - 1, $" (below {WorldSizeVariable} = {worldSize})"),
             MasterAddress = variable(MasterAddressVariable)!.Trim(),
-            MasterPort = Integer(MasterPortVariable, variable(MasterPortVariable)!, 1, 65535),
+            MasterPort = variable(PortVariable) is { Length: > 0 } port ? Integer(PortVariable, port, 1, 65535)
+                : Integer(MasterPortVariable, variable(MasterPortVariable)!, 1, 65535) + (variable(AgentStoreVariable) == "True" ? 1 : 0),
             RendezvousTimeout = timeout,
         };
         return settings;

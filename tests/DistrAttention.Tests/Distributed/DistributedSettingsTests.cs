@@ -25,6 +25,15 @@ public class DistributedSettingsTests
     }
 
     [Fact]
+    public void UnderTorchrunsAgentStoreTheRendezvousTakesTheNextPort()
+    {
+        Assert.Equal(29501, DistributedSettings.Parse(Environment([.. Torchrun, ("TORCHELASTIC_USE_AGENT_STORE", "True")]))!.MasterPort);
+        Assert.Equal(29500, DistributedSettings.Parse(Environment([.. Torchrun, ("TORCHELASTIC_USE_AGENT_STORE", "False")]))!.MasterPort);
+        Assert.Equal(4000, DistributedSettings.Parse(Environment([.. Torchrun, ("DISTRATTENTION_RENDEZVOUS_PORT", "4000"),
+            ("TORCHELASTIC_USE_AGENT_STORE", "True")]))!.MasterPort);
+    }
+
+    [Fact]
     public void WithoutWorldSizeThereIsNoJob()
     {
         Assert.Null(DistributedSettings.Parse(Environment()));
@@ -49,6 +58,7 @@ public class DistributedSettingsTests
     [InlineData("MASTER_PORT", "70000", "must be in [1, 65535]; got 70000")]
     [InlineData("MASTER_PORT", "http", "must be an integer")]
     [InlineData("DISTRATTENTION_RENDEZVOUS_TIMEOUT", "0", "must be in [1, 86400]")]
+    [InlineData("DISTRATTENTION_RENDEZVOUS_PORT", "0", "must be in [1, 65535]")]
     public void MalformedValuesNameTheVariable(string name, string value, string expected)
     {
         var variables = Torchrun.Where(v => v.Item1 != name).Append((name, value)).ToArray();
