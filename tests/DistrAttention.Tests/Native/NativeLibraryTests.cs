@@ -6,27 +6,30 @@ namespace DistrAttention.Tests.Native;
 /// <summary>
 /// The P/Invoke layer against the host-only native library (built by scripts/test.sh into native/cuda/build-host and
 /// copied beside the tests when present): struct layout, da_check_params, status names, last-error messages. Without
-/// that library (a plain <c>dotnet test</c>), the tests check that it is reported as missing, clearly.
+/// that library (a plain <c>dotnet test</c>), the tests check that it is reported as missing, clearly. Tests whose
+/// condition does not hold on this machine are reported as skipped, with the reason (<see cref="FactWhenAttribute"/>).
 /// </summary>
 public class NativeLibraryTests
 {
-    [Fact]
-    public void LibraryIsLoadedOrReportedMissingWithAHint()
+    [FactWhen(Needs.NativeLibrary)]
+    public void LoadedLibraryNamesItsPath()
     {
-        if (DistrAttentionNative.IsLoaded)
-        {
-            Assert.NotNull(DistrAttentionNative.LibraryPath);
-            return;
-        }
+        Assert.True(DistrAttentionNative.IsLoaded);
+        Assert.NotNull(DistrAttentionNative.LibraryPath);
+        Assert.True(File.Exists(DistrAttentionNative.LibraryPath), DistrAttentionNative.LibraryPath);
+    }
+
+    [FactWhen(Needs.NoNativeLibrary)]
+    public void MissingLibraryIsReportedWithAHint()
+    {
         Assert.Contains(DistrAttentionNative.LibraryEnvironmentVariable, DistrAttentionNative.UnavailableReason);
         var e = Assert.Throws<DistrAttentionNativeException>(DistrAttentionNative.EnsureLoaded);
         Assert.Contains("libdistr_attention", e.Message);
     }
 
-    [Fact]
+    [FactWhen(Needs.NativeLibrary)]
     public unsafe void InitWritesTheStructSizeThisBuildExpects()
     {
-        if (!DistrAttentionNative.IsLoaded) return;
         var p = new DaFwdParams();
         NativeMethods.da_fwd_params_init(&p);
         Assert.Equal((uint)DaFwdParams.ExpectedSize, p.StructSize);
@@ -34,10 +37,9 @@ public class NativeLibraryTests
         Assert.Equal((2, 64), (p.GroupSize, p.BlockL));
     }
 
-    [Fact]
+    [FactWhen(Needs.NativeLibrary)]
     public void ManagedParamsPassTheLibrarysValidation()
     {
-        if (!DistrAttentionNative.IsLoaded) return;
         var p = NativeArgumentsTests.Build(qStrides: [197 * 3 * 3 * 64, 64, 3 * 3 * 64, 1]);
         var (status, message) = DistrAttentionNative.CheckParams(ref p);
         Assert.True(status == NativeStatus.Ok, message);
@@ -47,10 +49,9 @@ public class NativeLibraryTests
         Assert.True(status == NativeStatus.Ok, message);
     }
 
-    [Fact]
+    [FactWhen(Needs.NativeLibrary)]
     public void LibraryRefusalsCarryItsMessage()
     {
-        if (!DistrAttentionNative.IsLoaded) return;
         var p = NativeArgumentsTests.Build();
         p.GroupSize = 3;
         var (status, message) = DistrAttentionNative.CheckParams(ref p);
@@ -62,10 +63,9 @@ public class NativeLibraryTests
         Assert.Contains(message, e.Message);
     }
 
-    [Fact]
+    [FactWhen(Needs.HostOnlyNativeLibrary)]
     public void HostOnlyBuildIsLoadedButNotAvailable()
     {
-        if (!DistrAttentionNative.IsLoaded || DistrAttentionNative.IsAvailable) return;
         Assert.Contains("without CUDA", DistrAttentionNative.UnavailableReason);
         Assert.Equal("DA_ERR_NOT_BUILT_WITH_CUDA", DistrAttentionNative.StatusName(NativeStatus.NotBuiltWithCuda));
     }

@@ -15,10 +15,9 @@ public class TorchRuntimeTests
         Assert.Equal(DeviceType.CPU, TorchRuntime.Resolve(ComputeDevice.Cpu).type);
     }
 
-    [Fact]
+    [FactWhen(Needs.NoCuda)] // a GPU host: covered by the GPU suite
     public void AskingForCudaWithoutItFailsWithGuidance()
     {
-        if (TorchRuntime.CudaAvailable) return; // a GPU host: covered by the GPU suite
         var error = Assert.Throws<TorchRuntimeException>(() => TorchRuntime.Resolve(ComputeDevice.Cuda));
         Assert.Contains(TorchRuntime.LibTorchEnvironmentVariable, error.Message);
         Assert.Equal(DeviceType.CPU, TorchRuntime.Resolve(ComputeDevice.Auto).type);

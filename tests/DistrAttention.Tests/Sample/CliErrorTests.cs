@@ -13,11 +13,9 @@ public sealed class CliErrorTests
     private static readonly string[] RunOutputs =
         [ModelFile.DefaultName, TrainRunner.MetricsJson, TrainRunner.MetricsMarkdown, TrainRunner.ConfusionMatrixPng, TrainRunner.TrainingCurvePng];
 
-    [Fact]
+    [FactWhen(Needs.NoCuda)]
     public void CudaOnAMachineWithoutCudaIsOneLineNamingTheFlag()
     {
-        if (TorchRuntime.CudaAvailable)
-            return; // this check needs a machine without CUDA
         using var temp = new TempFolder();
         CliTests.CopySubset(temp);
         var output = temp.Combine("out");
