@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.ExceptionServices;
 using DistrAttention.Vit.Attention;
 using DistrAttention.Vit.Distributed;
@@ -43,7 +41,7 @@ internal static class DistributedChecks
         NcclCollectives? group = null;
         h.Check("NCCL world size 1 on cuda:0: rendezvous and ncclCommInitRank", () =>
         {
-            group = NcclCollectives.Connect(Settings(0, 1, FreePort()), Gpu(0));
+            group = NcclCollectives.Connect(Settings(0, 1, Rendezvous.FreeLoopbackPort()), Gpu(0));
             return $"ok: rank {group.Rank} of {group.WorldSize}";
         });
         if (group is not null)
@@ -144,7 +142,7 @@ internal static class DistributedChecks
             return $"ok: skipped, the embedded data set is not at {EmbeddedData.Root} (set VIT_SAMPLE_DATA)";
         var variables = new Dictionary<string, string?>
         {
-            ["RANK"] = "0", ["WORLD_SIZE"] = "1", ["LOCAL_RANK"] = "0", ["MASTER_ADDR"] = "127.0.0.1", ["MASTER_PORT"] = FreePort().ToString(),
+            ["RANK"] = "0", ["WORLD_SIZE"] = "1", ["LOCAL_RANK"] = "0", ["MASTER_ADDR"] = "127.0.0.1", ["MASTER_PORT"] = Rendezvous.FreeLoopbackPort().ToString(),
         };
         var saved = variables.Keys.ToDictionary(k => k, Environment.GetEnvironmentVariable);
         foreach (var (k, v) in variables) Environment.SetEnvironmentVariable(k, v);
@@ -189,7 +187,7 @@ internal static class DistributedChecks
         // One GPU, the combined batch.
         var reference = Ranks(1, _ => Steps(config, weights, options, x, y, Gpu(0), null));
         // Two ranks, 32 images each, averaged through NCCL.
-        int port = FreePort();
+        int port = Rendezvous.FreeLoopbackPort();
         var ranks = Ranks(2, r =>
         {
             using var group = NcclCollectives.Connect(Settings(r, 2, port), Gpu(r));
@@ -238,7 +236,7 @@ internal static class DistributedChecks
     private static double ImagesPerSecond(int gpus)
     {
         const int batch = 64, warmUp = 5, timed = 20;
-        int port = FreePort();
+        int port = Rendezvous.FreeLoopbackPort();
         var seconds = Ranks(gpus, r =>
         {
             var device = Gpu(r);
@@ -317,12 +315,4 @@ internal static class DistributedChecks
         RendezvousTimeout = TimeSpan.FromSeconds(120),
     };
 
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 }

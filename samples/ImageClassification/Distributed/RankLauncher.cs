@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using DistrAttention.Vit.Distributed;
 
 namespace ImageClassification.Distributed;
@@ -21,7 +19,7 @@ public static class RankLauncher
     public static int Launch(int worldSize, string processPath, IReadOnlyList<string> commandLineArgs)
     {
         var (fileName, arguments) = ChildCommand(processPath, commandLineArgs);
-        int port = FreePort();
+        int port = Rendezvous.FreeLoopbackPort();
         Console.WriteLine($"Starting {worldSize} ranks (one per GPU) on 127.0.0.1:{port}: {fileName} {string.Join(' ', arguments)}");
         return Run(fileName, arguments, worldSize, rank => Environment(rank, worldSize, port), Console.Out, Console.Error);
     }
@@ -144,12 +142,4 @@ public static class RankLauncher
         return process;
     }
 
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 }

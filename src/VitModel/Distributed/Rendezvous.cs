@@ -160,6 +160,16 @@ public static class Rendezvous
         return rank;
     }
 
+    /// <summary>A TCP port on the loopback interface that is free now (the operating system's pick), e.g. for a one-host job.</summary>
+    public static int FreeLoopbackPort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
     private static byte[] ReadExactly(NetworkStream stream, int count, CancellationToken token)
     {
         var buffer = new byte[count];

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using DistrAttention.Vit.Runtime;
 using ImageClassification.Cli;
 using ImageClassification.Distributed;
 
@@ -85,7 +84,7 @@ public class RankLauncherTests
         }
     }
 
-    [NoNvidiaDriverFact]
+    [FactWhen(Needs.NoCuda)]
     public void WithoutCudaGpusIsOneLine()
     {
         string dir = Directory.CreateTempSubdirectory("gpus-").FullName;
@@ -100,15 +99,5 @@ public class RankLauncherTests
         {
             Directory.Delete(dir, recursive: true);
         }
-    }
-}
-
-/// <summary>A fact for machines without an NVIDIA driver (where CUDA cannot be available); skipped, with the reason, elsewhere.</summary>
-public sealed class NoNvidiaDriverFactAttribute : FactAttribute
-{
-    public NoNvidiaDriverFactAttribute()
-    {
-        if (LibTorchLocator.NvidiaDriverPresent())
-            Skip = "An NVIDIA driver is present: this checks the error of a machine without CUDA.";
     }
 }

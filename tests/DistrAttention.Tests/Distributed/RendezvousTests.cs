@@ -7,14 +7,6 @@ namespace DistrAttention.Tests.Distributed;
 /// <summary><see cref="Rendezvous"/> over loopback: ranks in one process, each on its own thread.</summary>
 public class RendezvousTests
 {
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 
     private static DistributedSettings Settings(int rank, int world, int port, double timeoutSeconds = 20) => new()
     {
@@ -25,7 +17,7 @@ public class RendezvousTests
     [Fact]
     public async Task TwoEndpointsExchangeAnId()
     {
-        int port = FreePort();
+        int port = Rendezvous.FreeLoopbackPort();
         var id = Enumerable.Range(0, 128).Select(i => (byte)(i * 7 + 1)).ToArray();
         // The receiver starts first: it retries until rank 0 listens.
         var receiver = Task.Run(() => Rendezvous.Receive(Settings(1, 2, port)));
@@ -38,7 +30,7 @@ public class RendezvousTests
     [Fact]
     public async Task RankZeroServesEveryRankOnce()
     {
-        int port = FreePort();
+        int port = Rendezvous.FreeLoopbackPort();
         var id = new byte[] { 1, 2, 3 };
         var server = Task.Run(() => Rendezvous.Serve(Settings(0, 4, port), id));
         var received = Enumerable.Range(1, 3).Select(r => Task.Run(() => Rendezvous.Receive(Settings(r, 4, port)))).ToArray();
@@ -50,7 +42,7 @@ public class RendezvousTests
     [Fact]
     public async Task AWorldSizeMismatchFailsBothSidesWithTheReason()
     {
-        int port = FreePort();
+        int port = Rendezvous.FreeLoopbackPort();
         var server = Task.Run(() => Rendezvous.Serve(Settings(0, 2, port), new byte[] { 9 }));
         var client = Task.Run(() => Rendezvous.Receive(Settings(1, 3, port)));
         var serverError = await Assert.ThrowsAsync<RendezvousException>(() => server.WaitAsync(TimeSpan.FromSeconds(30)));
@@ -62,7 +54,7 @@ public class RendezvousTests
     [Fact]
     public void ARankWithoutRankZeroTimesOutNamingTheAddress()
     {
-        int port = FreePort();
+        int port = Rendezvous.FreeLoopbackPort();
         var e = Assert.Throws<RendezvousException>(() => Rendezvous.Receive(Settings(1, 2, port, timeoutSeconds: 1)));
         Assert.Contains($"Rank 1 could not get the NCCL id from rank 0 at 127.0.0.1:{port} within 1 s", e.Message);
     }
@@ -70,7 +62,7 @@ public class RendezvousTests
     [Fact]
     public void RankZeroTimesOutNamingTheMissingRanks()
     {
-        int port = FreePort();
+        int port = Rendezvous.FreeLoopbackPort();
         var e = Assert.Throws<RendezvousException>(() => Rendezvous.Serve(Settings(0, 3, port, timeoutSeconds: 1), new byte[] { 1 }));
         Assert.Contains($"waited 1 s on 127.0.0.1:{port} for rank(s) 1, 2 of 3", e.Message);
     }
