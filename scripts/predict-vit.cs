@@ -9,7 +9,7 @@
 
 using System.Globalization;
 using System.Text.Json;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 

@@ -14,7 +14,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using DistrAttention.Vit.Attention;
 using DistrAttention.Vit.Model;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using Microsoft.ML;
 using Microsoft.ML.DistrAttention;
 using Microsoft.ML.Transforms;

@@ -3,7 +3,7 @@
 // --real <model.zip>: the q, k, v a trained ViT feeds its attention (see RealActivationReport).
 using DistrAttention.Bench.Reference;
 using DistrAttention.Vit.Attention;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using static TorchSharp.torch;
 
 TorchRuntime.EnsureInitialized();

@@ -1,7 +1,7 @@
 using DistrAttention.Vit.Attention;
 using DistrAttention.Vit.Model;
 using DistrAttention.Vit.Native;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 
 namespace Microsoft.ML.DistrAttention;
 

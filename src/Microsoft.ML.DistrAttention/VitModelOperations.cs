@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using DistrAttention.Vit.Weights;
 using Microsoft.ML.Data;
 using Microsoft.ML.DistrAttention;

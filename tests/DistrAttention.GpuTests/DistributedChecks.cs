@@ -4,7 +4,7 @@ using DistrAttention.Vit.Attention;
 using DistrAttention.Vit.Distributed;
 using DistrAttention.Vit.Model;
 using DistrAttention.Vit.Native;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using DistrAttention.Vit.Training;
 using ImageClassification.Data;
 using ImageClassification.Training;

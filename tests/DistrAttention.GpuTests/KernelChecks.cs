@@ -63,7 +63,7 @@ internal static class KernelChecks
             var output = full([b, heads, nq, d], double.NaN, dtype, CUDA);
             var lse = full([b, heads, nq], double.NaN, ScalarType.Float32, CUDA);
             var perm = full([b, heads, blocks, d], -1, ScalarType.Int32, CUDA);
-            DistrAttentionNative.Forward(q, k, v, r, options, logSumExp: lse, permutations: perm, output: output);
+            NativeKernels.Forward(q, k, v, r, options, logSumExp: lse, permutations: perm, output: output);
             cuda.synchronize();
 
             var (refOut, refLse) = DistrAttentionReference.Compute(q.to(ScalarType.Float32), k.to(ScalarType.Float32), v.to(ScalarType.Float32), r, options);
@@ -115,7 +115,7 @@ internal static class KernelChecks
         int d = (int)block.shape[1];
         var perm = new int[d];
         fixed (float* qp = qData) fixed (float* rp = rData) fixed (int* pp = perm)
-            DistrAttentionNative.ThrowOnError(NativeMethods.da_reference_permutation(qp, (int)block.shape[0], d, l, rp, pp), "da_reference_permutation");
+            NativeKernels.ThrowOnError(NativeMethods.da_reference_permutation(qp, (int)block.shape[0], d, l, rp, pp), "da_reference_permutation");
         return perm;
     }
 
@@ -133,7 +133,7 @@ internal static class KernelChecks
 
             // The training path: native Q~ pre-pass (da_qtilde) + fused exact attention, and the adjoint of Q -> Q~.
             var native = inputs.Select(t => t.detach().requires_grad_(true)).ToArray();
-            using var module = new NativeDistrAttention(options, d);
+            using var module = new DistrAttentionCuda(options, d);
             module.to(CUDA);
             var outNative = module.forward(native[0], native[1], native[2]);
             var expectedPath = g > 1 && d is 32 or 64 ? AttentionPath.NativeQTilde : AttentionPath.Reference;

@@ -39,7 +39,7 @@ internal static class QTildeChecks
             var q = TensorMath.Seeded(seed, CUDA, dtype, 4, 6, n, d);
             long blocks = (n + l - 1) / l;
             var sigma = full([4, 6, blocks, d], -1, ScalarType.Int32, CUDA); // poisoned: every entry must be written
-            var output = DistrAttentionNative.QTilde(q, r, options, sigma);
+            var output = NativeKernels.QTilde(q, r, options, sigma);
             // Same σ, Q̃ in fp32 on the CPU: the native Q̃ must be it up to one rounding to dtype.
             var qCpu = q.to(ScalarType.Float32).cpu();
             var w = QTilde.ExpansionMatrix(sigma.cpu(), g, mode, ScalarType.Float32);

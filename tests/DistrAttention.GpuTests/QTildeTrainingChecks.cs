@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace DistrAttention.GpuTests;
 
 /// <summary>
-/// The CUDA training path of DistrAttention (<see cref="NativeQTildeFunction"/>): the native adjoint
+/// The CUDA training path of DistrAttention (<see cref="QTildeCudaFunction"/>): the native adjoint
 /// (<c>da_qtilde_backward</c>) against an fp64 product with the expansion matrices of the same σ, the path's gradients
 /// against fp64 Q̃ + exact attention on the CPU with the same σ, and device memory that does not grow over steps.
 /// Fixed seeds, printed with every result.
@@ -44,9 +44,9 @@ internal static class QTildeTrainingChecks
             var r = DistrAttentionLsh.ProjectionMatrix(l, options.Seed);
             var q = TensorMath.Seeded(seed, CUDA, dtype, 4, 6, n, d);
             var gradQTilde = TensorMath.Seeded(seed + 1, CUDA, dtype, 4, 6, n, d);
-            var sigma = DistrAttentionNative.Permutations(q, r, l);
+            var sigma = NativeKernels.Permutations(q, r, l);
             var output = full([4, 6, n, d], double.NaN, dtype, CUDA); // poisoned: every entry must be written
-            DistrAttentionNative.QTildeBackward(gradQTilde, sigma, r, options, output);
+            NativeKernels.QTildeBackward(gradQTilde, sigma, r, options, output);
             var w = QTilde.ExpansionMatrix(sigma.cpu(), g, mode, ScalarType.Float64);
             var expected = QTilde.ApplyBlockwise(gradQTilde.to(ScalarType.Float64).cpu(), w.transpose(-1, -2), l);
             double error = TensorMath.RelativeError(output, expected);
@@ -72,7 +72,7 @@ internal static class QTildeTrainingChecks
                 Kind = AttentionKind.DistrAttention, GroupSize = g, BlockSize = l, Mode = mode, Causal = causal,
                 Implementation = AttentionImplementation.Native, Seed = 5,
             };
-            using var module = new NativeDistrAttention(options, d);
+            using var module = new DistrAttentionCuda(options, d);
             module.to(CUDA);
             var q = TensorMath.Seeded(seed, CUDA, dtype, b, heads, n, d).requires_grad_();
             var k = TensorMath.Seeded(seed + 1, CUDA, dtype, b, heads, n, d).requires_grad_();
@@ -82,7 +82,7 @@ internal static class QTildeTrainingChecks
             if (module.LastPath != AttentionPath.NativeQTilde)
                 return $"ran {module.LastPath}, expected NativeQTilde";
 
-            var sigma = DistrAttentionNative.Permutations(q.detach(), module.Projection, l).cpu();
+            var sigma = NativeKernels.Permutations(q.detach(), module.Projection, l).cpu();
             var q64 = q.detach().to(ScalarType.Float64).cpu().requires_grad_();
             var k64 = k.detach().to(ScalarType.Float64).cpu().requires_grad_();
             var v64 = v.detach().to(ScalarType.Float64).cpu().requires_grad_();
@@ -109,7 +109,7 @@ internal static class QTildeTrainingChecks
         h.Check("training path: device memory does not grow over 40 forward+backward steps (no gradient kept until GC)", () =>
         {
             var options = new AttentionOptions { GroupSize = 2, BlockSize = 64, Implementation = AttentionImplementation.Native };
-            using var module = new NativeDistrAttention(options, 64);
+            using var module = new DistrAttentionCuda(options, 64);
             module.to(CUDA);
             double? after5 = null;
             double usedAfter = 0;

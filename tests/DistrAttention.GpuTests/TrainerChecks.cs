@@ -1,6 +1,6 @@
 using DistrAttention.Vit.Attention;
 using DistrAttention.Vit.Native;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using ImageClassification.Data;
 using ImageClassification.Training;
 using Microsoft.ML;

@@ -40,7 +40,7 @@ internal static class VitChecks
         if (modelType != ScalarType.Float32) model.to(modelType);
         model.Precision = precision;
         var logits = model.forward(images).to(ScalarType.Float32);
-        var paths = model.Blocks.Select(b => ((NativeDistrAttention)b.Attention.Kernel).LastPath).Distinct().ToList();
+        var paths = model.Blocks.Select(b => ((DistrAttentionCuda)b.Attention.Kernel).LastPath).Distinct().ToList();
         if (paths.Count != 1 || paths[0] != AttentionPath.Native) return $"not every block ran native: {string.Join(", ", paths)}";
         double error = TensorMath.RelativeError(logits, expected);
         bool sameArgmax = logits.argmax(1).eq(expected.argmax(1)).all().item<bool>();

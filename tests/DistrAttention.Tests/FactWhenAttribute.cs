@@ -1,5 +1,5 @@
 using DistrAttention.Vit.Native;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 
 namespace DistrAttention.Tests;
 
@@ -50,16 +50,16 @@ public static class Preconditions
 
     public static string? WhyNot(Needs needs) => needs switch
     {
-        Needs.NativeLibrary => DistrAttentionNative.IsLoaded
+        Needs.NativeLibrary => NativeKernels.IsLoaded
             ? null
             : "needs the native library beside the tests (run scripts/test.sh, which builds native/cuda/build-host): "
-              + DistrAttentionNative.UnavailableReason,
-        Needs.NoNativeLibrary => DistrAttentionNative.IsLoaded
-            ? $"checks the message for a missing native library, but one is loaded ({DistrAttentionNative.LibraryPath})"
+              + NativeKernels.UnavailableReason,
+        Needs.NoNativeLibrary => NativeKernels.IsLoaded
+            ? $"checks the message for a missing native library, but one is loaded ({NativeKernels.LibraryPath})"
             : null,
-        Needs.HostOnlyNativeLibrary => !DistrAttentionNative.IsLoaded
-            ? "needs the host-only native library (run scripts/test.sh): " + DistrAttentionNative.UnavailableReason
-            : DistrAttentionNative.IsAvailable ? "needs a native library built without CUDA; this one has CUDA kernels" : null,
+        Needs.HostOnlyNativeLibrary => !NativeKernels.IsLoaded
+            ? "needs the host-only native library (run scripts/test.sh): " + NativeKernels.UnavailableReason
+            : NativeKernels.IsAvailable ? "needs a native library built without CUDA; this one has CUDA kernels" : null,
         Needs.NoCuda => TorchRuntime.CudaAvailable ? "needs a machine without CUDA; this one has it (the GPU suite covers it)" : null,
         Needs.SystemLibStdCxx => SystemLibStdCxxPath is null
             ? "needs libstdc++.so.6 at /usr/lib/x86_64-linux-gnu or /usr/lib64 (not a glibc x86-64 layout this project knows)"

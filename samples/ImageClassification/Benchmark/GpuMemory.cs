@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 
 namespace ImageClassification.Benchmark;
 

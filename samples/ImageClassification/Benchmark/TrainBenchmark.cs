@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using DistrAttention.Vit.Attention;
 using DistrAttention.Vit.Model;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using DistrAttention.Vit.Training;
 using TorchSharp;
 using static TorchSharp.torch;

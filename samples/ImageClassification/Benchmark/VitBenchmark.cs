@@ -75,8 +75,8 @@ public static class VitBenchmark
     {
         int g = options.Kind == AttentionKind.Exact ? 1 : options.GroupSize;
         var empty = new BenchmarkRow(name, config.ImageSize, config.TokenCount, label, g, double.NaN, double.NaN, "");
-        if (label == "Native" && (s.Device.type != DeviceType.CUDA || !DistrAttentionNative.IsAvailable))
-            return empty with { Note = s.Device.type != DeviceType.CUDA ? "needs CUDA" : DistrAttentionNative.UnavailableReason ?? "" };
+        if (label == "Native" && (s.Device.type != DeviceType.CUDA || !NativeKernels.IsAvailable))
+            return empty with { Note = s.Device.type != DeviceType.CUDA ? "needs CUDA" : NativeKernels.UnavailableReason ?? "" };
         if (label == "Native" && NativeSupport.WhyNot(config.HeadDim, config.HeadDim, options, s.DType) is { } why)
             return empty with { Note = why };
         try

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using ImageClassification.Data;
 using ImageClassification.Reports;
 using ImageClassification.Training;

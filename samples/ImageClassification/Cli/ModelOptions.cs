@@ -1,7 +1,7 @@
 using System.CommandLine;
 using DistrAttention.Vit.Attention;
 using DistrAttention.Vit.Model;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using ImageClassification.Training;
 
 namespace ImageClassification.Cli;

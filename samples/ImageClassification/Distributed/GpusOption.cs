@@ -1,6 +1,6 @@
 using System.CommandLine;
 using DistrAttention.Vit.Distributed;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using ImageClassification.Cli;
 using ImageClassification.Training;
 

@@ -42,8 +42,8 @@ public sealed record MbConfig(
         new MbDataSource("Folder", trainFolder, testFolder, classes, imageCount),
         new MbEnvironment(s.Device switch
         {
-            DistrAttention.Vit.Runtime.ComputeDevice.Cpu => "LocalCPU",
-            DistrAttention.Vit.Runtime.ComputeDevice.Cuda => "LocalGPU",
+            DistrAttention.Runtime.ComputeDevice.Cpu => "LocalCPU",
+            DistrAttention.Runtime.ComputeDevice.Cuda => "LocalGPU",
             _ => "LocalAuto",
         }, s.Device.ToString()),
         new MbTrainingOption("VitImageClassificationTrainingOption", "VitImageClassification", s.Preset.ToString(), s.ImageSize,

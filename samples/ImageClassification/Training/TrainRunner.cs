@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using DistrAttention.Vit.Attention;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using ImageClassification.Data;
 using ImageClassification.Distributed;
 using ImageClassification.Reports;

@@ -1,6 +1,6 @@
 using DistrAttention.Vit.Attention;
 using DistrAttention.Vit.Model;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 
 namespace ImageClassification.Training;
 

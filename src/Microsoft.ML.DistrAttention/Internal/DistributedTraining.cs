@@ -1,5 +1,5 @@
 using DistrAttention.Vit.Distributed;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 

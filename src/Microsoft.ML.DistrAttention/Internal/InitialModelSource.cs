@@ -36,7 +36,7 @@ internal static class InitialModelSource
             ITransformer chain;
             try
             {
-                chain = new MLContext().Model.LoadWithVit(path, out _, global::DistrAttention.Vit.Runtime.ComputeDevice.Cpu);
+                chain = new MLContext().Model.LoadWithVit(path, out _, global::DistrAttention.Runtime.ComputeDevice.Cpu);
             }
             catch (InvalidDataException e)
             {

@@ -1,5 +1,5 @@
 using DistrAttention.Vit.Model;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 
 namespace Microsoft.ML.DistrAttention.Internal;
 

@@ -1,5 +1,5 @@
 using DistrAttention.Vit.Native;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using TorchSharp;
 
 namespace DistrAttention.Vit.Attention;
@@ -10,9 +10,9 @@ public static class AttentionFactory
     /// <summary>
     /// Creates a module implementing <see cref="IAttention"/> for heads of dimension <paramref name="headDim"/>.
     /// Exact options give <see cref="ExactAttention"/>. DistrAttention gives <see cref="DistrAttentionReference"/> for
-    /// <see cref="AttentionImplementation.Reference"/>, <see cref="NativeDistrAttention"/> for
+    /// <see cref="AttentionImplementation.Reference"/>, <see cref="DistrAttentionCuda"/> for
     /// <see cref="AttentionImplementation.Native"/>, and for <see cref="AttentionImplementation.Auto"/>
-    /// <see cref="NativeDistrAttention"/> when the native library with CUDA kernels is present (it still falls back to the
+    /// <see cref="DistrAttentionCuda"/> when the native library with CUDA kernels is present (it still falls back to the
     /// reference per call, e.g. on the CPU), else the reference (logging why once when CUDA is available).
     /// </summary>
     /// <param name="options">Attention options; validated against <paramref name="headDim"/>.</param>
@@ -29,18 +29,18 @@ public static class AttentionFactory
         return options.Implementation switch
         {
             AttentionImplementation.Reference => new DistrAttentionReference(options, headDim, name),
-            AttentionImplementation.Native => new NativeDistrAttention(options, headDim, name),
-            _ when NativeUsable() => new NativeDistrAttention(options, headDim, name),
+            AttentionImplementation.Native => new DistrAttentionCuda(options, headDim, name),
+            _ when NativeUsable() => new DistrAttentionCuda(options, headDim, name),
             _ => new DistrAttentionReference(options, headDim, name),
         };
     }
 
     private static bool NativeUsable()
     {
-        if (DistrAttentionNative.IsAvailable) return true;
+        if (NativeKernels.IsAvailable) return true;
         // Only worth a line where a GPU could have run the kernel; CPU-only hosts expect the reference.
         if (TorchRuntime.CudaAvailable)
-            AttentionSelectionLog.Once(DistrAttentionNative.UnavailableReason ?? "the native library is not available");
+            AttentionSelectionLog.Once(NativeKernels.UnavailableReason ?? "the native library is not available");
         return false;
     }
 }

@@ -8,7 +8,7 @@ namespace DistrAttention.Vit.Attention;
 /// scale·Q̂K̂ᵀ = scale·Q̃Kᵀ, so DistrAttention is exact attention on (Q̃, K, V).
 /// <para>
 /// This is the path on the CPU and for shapes the native pre-pass does not support (on CUDA the native pre-pass and its
-/// native adjoint replace it, <c>NativeQTildeFunction</c>). Q̃ is one batched product per query block, Q̃_b = Q_b·W_b
+/// native adjoint replace it, <c>QTildeCudaFunction</c>). Q̃ is one batched product per query block, Q̃_b = Q_b·W_b
 /// with the d×d expansion matrix W_b of <see cref="ExpansionMatrix"/>, so autograd gives the adjoint of Q → Q̃ for free (dQ_b = dQ̃_b·W_bᵀ: the group mean of
 /// dQ̃ in Mean mode; in Sample mode the group's sum goes to the representative column and 0 to the others) and σ, a
 /// function of Q's signs, is a constant (no gradient). Memory: Q̃ plus d² per block (W, saved for the backward); no N×N

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 
 namespace DistrAttention.Vit.Distributed;
 

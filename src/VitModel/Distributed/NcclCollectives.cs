@@ -7,7 +7,7 @@ namespace DistrAttention.Vit.Distributed;
 /// <summary>
 /// <see cref="ICollectives"/> on CUDA tensors through one NCCL communicator per process (one GPU per rank). The
 /// operations are enqueued on the legacy default CUDA stream, the stream all of TorchSharp's work runs on (0.107 has
-/// no other; see <see cref="DistrAttentionNative"/>), so they are ordered with the step's kernels and nothing waits
+/// no other; see <see cref="NativeKernels"/>), so they are ordered with the step's kernels and nothing waits
 /// for the device on the host.
 /// </summary>
 public sealed class NcclCollectives : ICollectives, IDisposable

@@ -1,5 +1,5 @@
 using DistrAttention.Vit.Attention;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

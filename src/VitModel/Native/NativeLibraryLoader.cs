@@ -5,7 +5,7 @@ namespace DistrAttention.Vit.Native;
 
 /// <summary>
 /// Finds and loads <c>libdistr_attention</c> once per process: the path (file or folder) in
-/// <see cref="DistrAttentionNative.LibraryEnvironmentVariable"/>, else the application folder, else the dynamic
+/// <see cref="NativeKernels.LibraryEnvironmentVariable"/>, else the application folder, else the dynamic
 /// loader's search path (<c>LD_LIBRARY_PATH</c>). A resolver hands that handle to the <c>[DllImport]</c>s.
 /// </summary>
 internal static class NativeLibraryLoader
@@ -53,17 +53,17 @@ internal static class NativeLibraryLoader
 
     private static LoadResult LoadOnce()
     {
-        string? configured = Environment.GetEnvironmentVariable(DistrAttentionNative.LibraryEnvironmentVariable);
+        string? configured = Environment.GetEnvironmentVariable(NativeKernels.LibraryEnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(configured))
         {
             // An explicit setting never silently falls back to another copy.
             string path = Directory.Exists(configured) ? Path.Combine(configured, FileName) : configured;
             if (!File.Exists(path))
                 return new(IntPtr.Zero, null,
-                    $"{DistrAttentionNative.LibraryEnvironmentVariable} names '{configured}', but {path} does not exist.");
+                    $"{NativeKernels.LibraryEnvironmentVariable} names '{configured}', but {path} does not exist.");
             return TryLoad(path, out var handle, out var error)
                 ? new(handle, path, null)
-                : new(IntPtr.Zero, null, $"{DistrAttentionNative.LibraryEnvironmentVariable} names '{path}', which could not be loaded: {error}");
+                : new(IntPtr.Zero, null, $"{NativeKernels.LibraryEnvironmentVariable} names '{path}', which could not be loaded: {error}");
         }
 
         string besideApp = Path.Combine(AppContext.BaseDirectory, FileName);
@@ -76,7 +76,7 @@ internal static class NativeLibraryLoader
             return new(searched, FileName + " (loader search path)", null);
 
         return new(IntPtr.Zero, null,
-            $"{FileName} was not found: set {DistrAttentionNative.LibraryEnvironmentVariable} to its path (or folder), or put it " +
+            $"{FileName} was not found: set {NativeKernels.LibraryEnvironmentVariable} to its path (or folder), or put it " +
             $"beside the application ({AppContext.BaseDirectory}). Build it with: cmake -S native/cuda -B build && cmake --build build.");
     }
 

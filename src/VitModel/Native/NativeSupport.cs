@@ -36,12 +36,12 @@ public static class NativeSupport
             return $"V's head dim {valueDim} differs from d = {headDim}";
         if (dtype is not (ScalarType.Float16 or ScalarType.BFloat16))
             return $"dtype {dtype} is not Float16 or BFloat16 (set the model's Precision to Float16 or BFloat16)";
-        if (!DistrAttentionNative.IsLoaded)
-            return DistrAttentionNative.UnavailableReason ?? "the native library is not loaded";
+        if (!NativeKernels.IsLoaded)
+            return NativeKernels.UnavailableReason ?? "the native library is not loaded";
         if (headDim is < 1 or > int.MaxValue)
             return $"head dim d = {headDim} is out of range";
         var p = SyntheticCall((int)headDim, options, dtype);
-        var (status, message) = DistrAttentionNative.CheckParams(ref p);
+        var (status, message) = NativeKernels.CheckParams(ref p);
         return status == NativeStatus.Ok ? null : message;
     }
 

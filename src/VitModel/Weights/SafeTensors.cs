@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using static TorchSharp.torch;
 
 namespace DistrAttention.Vit.Weights;

@@ -1,5 +1,5 @@
 using DistrAttention.Tests.Trainer;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using Microsoft.ML;
 using Microsoft.ML.DistrAttention;
 using Microsoft.ML.DistrAttention.Internal;

@@ -1,5 +1,5 @@
 using DistrAttention.Vit.Model;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using Microsoft.ML.Data;
 using Microsoft.ML.DistrAttention.Internal;
 using TorchSharp;

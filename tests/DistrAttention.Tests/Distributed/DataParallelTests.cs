@@ -1,6 +1,6 @@
 using DistrAttention.Vit.Distributed;
 using DistrAttention.Vit.Model;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using DistrAttention.Vit.Training;
 using TorchSharp;
 using static DistrAttention.Tests.VitModel.TensorTestData;

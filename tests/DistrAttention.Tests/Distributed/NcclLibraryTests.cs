@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using DistrAttention.Vit.Distributed;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using static TorchSharp.torch;
 
 namespace DistrAttention.Tests.Distributed;

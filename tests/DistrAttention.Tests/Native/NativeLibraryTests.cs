@@ -14,16 +14,16 @@ public class NativeLibraryTests
     [FactWhen(Needs.NativeLibrary)]
     public void LoadedLibraryNamesItsPath()
     {
-        Assert.True(DistrAttentionNative.IsLoaded);
-        Assert.NotNull(DistrAttentionNative.LibraryPath);
-        Assert.True(File.Exists(DistrAttentionNative.LibraryPath), DistrAttentionNative.LibraryPath);
+        Assert.True(NativeKernels.IsLoaded);
+        Assert.NotNull(NativeKernels.LibraryPath);
+        Assert.True(File.Exists(NativeKernels.LibraryPath), NativeKernels.LibraryPath);
     }
 
     [FactWhen(Needs.NoNativeLibrary)]
     public void MissingLibraryIsReportedWithAHint()
     {
-        Assert.Contains(DistrAttentionNative.LibraryEnvironmentVariable, DistrAttentionNative.UnavailableReason);
-        var e = Assert.Throws<DistrAttentionNativeException>(DistrAttentionNative.EnsureLoaded);
+        Assert.Contains(NativeKernels.LibraryEnvironmentVariable, NativeKernels.UnavailableReason);
+        var e = Assert.Throws<DistrAttentionNativeException>(NativeKernels.EnsureLoaded);
         Assert.Contains("libdistr_attention", e.Message);
     }
 
@@ -41,11 +41,11 @@ public class NativeLibraryTests
     public void ManagedParamsPassTheLibrarysValidation()
     {
         var p = NativeArgumentsTests.Build(qStrides: [197 * 3 * 3 * 64, 64, 3 * 3 * 64, 1]);
-        var (status, message) = DistrAttentionNative.CheckParams(ref p);
+        var (status, message) = NativeKernels.CheckParams(ref p);
         Assert.True(status == NativeStatus.Ok, message);
         p = NativeArgumentsTests.Build(dtype: TorchSharp.torch.ScalarType.BFloat16,
             options: new AttentionOptions { GroupSize = 16, BlockSize = 128, Causal = true, Mode = DistrAttentionMode.Sample }, d: 128);
-        (status, message) = DistrAttentionNative.CheckParams(ref p);
+        (status, message) = NativeKernels.CheckParams(ref p);
         Assert.True(status == NativeStatus.Ok, message);
     }
 
@@ -54,19 +54,19 @@ public class NativeLibraryTests
     {
         var p = NativeArgumentsTests.Build();
         p.GroupSize = 3;
-        var (status, message) = DistrAttentionNative.CheckParams(ref p);
+        var (status, message) = NativeKernels.CheckParams(ref p);
         Assert.NotEqual(NativeStatus.Ok, status);
         Assert.False(string.IsNullOrEmpty(message));
-        var e = Assert.Throws<DistrAttentionNativeException>(() => DistrAttentionNative.ThrowOnError((int)status, "da_check_params"));
+        var e = Assert.Throws<DistrAttentionNativeException>(() => NativeKernels.ThrowOnError((int)status, "da_check_params"));
         Assert.Equal(status, e.Status);
-        Assert.Contains(DistrAttentionNative.StatusName(status), e.Message);
+        Assert.Contains(NativeKernels.StatusName(status), e.Message);
         Assert.Contains(message, e.Message);
     }
 
     [FactWhen(Needs.HostOnlyNativeLibrary)]
     public void HostOnlyBuildIsLoadedButNotAvailable()
     {
-        Assert.Contains("without CUDA", DistrAttentionNative.UnavailableReason);
-        Assert.Equal("DA_ERR_NOT_BUILT_WITH_CUDA", DistrAttentionNative.StatusName(NativeStatus.NotBuiltWithCuda));
+        Assert.Contains("without CUDA", NativeKernels.UnavailableReason);
+        Assert.Equal("DA_ERR_NOT_BUILT_WITH_CUDA", NativeKernels.StatusName(NativeStatus.NotBuiltWithCuda));
     }
 }

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace DistrAttention.Tests.Packaging;
 
-/// <summary><c>dotnet pack</c> of the two libraries: dependencies, shared metadata, documentation and the native library.</summary>
+/// <summary><c>dotnet pack</c> of the three libraries: dependencies, shared metadata, documentation and the native library.</summary>
 [Collection(LocalFeedCollection.Name)]
 public sealed class PackageTests(LocalFeedFixture feed)
 {
@@ -27,8 +27,10 @@ public sealed class PackageTests(LocalFeedFixture feed)
     public void TheModelPackageCarriesTheNativeLibraryAndTheTargetsThatPlaceIt()
     {
         var (metadata, files) = Read(feed.Package(LocalFeedFixture.Model));
-        Assert.Equal("0.107.0", Assert.Single(Dependencies(metadata), d => d.Key == "TorchSharp").Value);
-        Assert.Single(Dependencies(metadata));
+        var dependencies = Dependencies(metadata);
+        Assert.Equal("0.107.0", dependencies["TorchSharp"]);
+        Assert.Equal(feed.Version, dependencies[LocalFeedFixture.Runtime]);
+        Assert.Equal(2, dependencies.Count);
         Assert.Contains("lib/net10.0/VitModel.dll", files);
         Assert.Contains("lib/net10.0/VitModel.xml", files);
         AssertSharedMetadata(metadata);
@@ -43,6 +45,17 @@ public sealed class PackageTests(LocalFeedFixture feed)
         Assert.Contains("buildTransitive/VitModel.targets", files);
         using var zip = ZipFile.OpenRead(feed.Package(LocalFeedFixture.Model));
         Assert.Equal(new FileInfo(feed.NativeLibrary).Length, zip.GetEntry(native)!.Length);
+    }
+
+    [Fact]
+    public void TheRuntimePackageHoldsTheLoaderAndDependsOnlyOnTorchSharp()
+    {
+        var (metadata, files) = Read(feed.Package(LocalFeedFixture.Runtime));
+        Assert.Equal("0.107.0", Assert.Single(Dependencies(metadata), d => d.Key == "TorchSharp").Value);
+        Assert.Contains("lib/net10.0/DistrAttention.Runtime.dll", files);
+        Assert.Contains("lib/net10.0/DistrAttention.Runtime.xml", files);
+        Assert.DoesNotContain(files, f => f.StartsWith("runtimes/", StringComparison.Ordinal));
+        AssertSharedMetadata(metadata);
     }
 
     private static void AssertSharedMetadata(XElement metadata)

@@ -1,4 +1,4 @@
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 
 namespace DistrAttention.Tests.Runtime;
 

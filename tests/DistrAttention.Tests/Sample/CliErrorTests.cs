@@ -1,4 +1,4 @@
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using ImageClassification.Cli;
 using ImageClassification.Reports;
 using ImageClassification.Training;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using DistrAttention.Vit.Model;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using ImageClassification.Benchmark;
 using ImageClassification.Cli;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using ImageClassification.Training;
 using Microsoft.ML;
 using Xunit;

@@ -1,5 +1,5 @@
 using DistrAttention.Vit.Attention;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using Microsoft.ML;
 using Microsoft.ML.DistrAttention;
 using Xunit;

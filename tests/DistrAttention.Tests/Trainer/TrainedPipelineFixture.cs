@@ -1,4 +1,4 @@
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.DistrAttention;

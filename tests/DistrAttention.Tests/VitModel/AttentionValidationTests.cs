@@ -1,5 +1,5 @@
 using DistrAttention.Vit.Attention;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using Xunit;
 using static DistrAttention.Tests.VitModel.TensorTestData;
 using static TorchSharp.torch;

@@ -1,5 +1,5 @@
 using DistrAttention.Vit.Attention;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using TorchSharp;
 using Xunit;
 using static DistrAttention.Tests.VitModel.TensorTestData;

@@ -1,4 +1,4 @@
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,6 @@
 using DistrAttention.Vit.Attention;
 using DistrAttention.Vit.Model;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using Xunit;
 using static DistrAttention.Tests.VitModel.TensorTestData;
 using static TorchSharp.torch;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace DistrAttention.Vit.Native;
+namespace DistrAttention.Vit.Attention;
 
 /// <summary>
 /// One line per distinct reason why DistrAttention runs the reference instead of the native kernel on CUDA, so a

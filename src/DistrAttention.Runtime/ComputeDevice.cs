@@ -1,4 +1,4 @@
-namespace DistrAttention.Vit.Runtime;
+namespace DistrAttention.Runtime;
 
 /// <summary>Where tensors live and kernels run.</summary>
 public enum ComputeDevice

@@ -1,4 +1,4 @@
-namespace DistrAttention.Vit.Runtime;
+namespace DistrAttention.Runtime;
 
 /// <summary>Thrown when libtorch or TorchSharp's native library cannot be loaded, or a device is unavailable.</summary>
 public sealed class TorchRuntimeException : Exception

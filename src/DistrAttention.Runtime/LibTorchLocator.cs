@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace DistrAttention.Vit.Runtime;
+namespace DistrAttention.Runtime;
 
 /// <summary>Finds the <c>torch/lib</c> folder of an installed PyTorch, for running TorchSharp on its CUDA libtorch.</summary>
 internal static class LibTorchLocator

@@ -1,8 +1,8 @@
-using DistrAttention.Vit.Attention;
+using DistrAttention.Vit.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DistrAttention.Vit.Native;
+namespace DistrAttention.Vit.Attention;
 
 /// <summary>
 /// Q → Q̃ as an autograd function on CUDA (docs/semantics.md, Q-tilde): the forward is the native hashing pre-pass (<c>da_qtilde</c>,
@@ -16,7 +16,7 @@ namespace DistrAttention.Vit.Native;
 /// every step's gradients outlived it until a GC (46 GB for ViT-B/224, docs/performance.md).
 /// </para>
 /// </summary>
-internal sealed class NativeQTildeFunction : autograd.SingleTensorFunction<NativeQTildeFunction>
+internal sealed class QTildeCudaFunction : autograd.SingleTensorFunction<QTildeCudaFunction>
 {
     private const string StateKey = "state";
 
@@ -44,7 +44,7 @@ internal sealed class NativeQTildeFunction : autograd.SingleTensorFunction<Nativ
         var (q, state) = ((Tensor)vars[0], (State)vars[1]);
         long blocks = (q.shape[2] + state.Options.BlockSize - 1) / state.Options.BlockSize;
         var sigma = empty([q.shape[0], q.shape[1], blocks, q.shape[3]], ScalarType.Int32, q.device);
-        var qTilde = DistrAttentionNative.QTilde(q, state.Projection, state.Options, sigma);
+        var qTilde = NativeKernels.QTilde(q, state.Projection, state.Options, sigma);
         ctx.save_for_backward([sigma]);
         ctx.save_data(StateKey, state);
         return qTilde;
@@ -63,7 +63,7 @@ internal sealed class NativeQTildeFunction : autograd.SingleTensorFunction<Nativ
             var saved = ctx.get_saved_variables();
             scope.Attach(saved);
             var sigma = saved[0];
-            gradQ = DistrAttentionNative.QTildeBackward(NativeDistrAttention.Prepare(grad_output), sigma,
+            gradQ = NativeKernels.QTildeBackward(DistrAttentionCuda.Prepare(grad_output), sigma,
                 state.Projection, state.Options).MoveToOuterDisposeScope();
         }
         ReturnedGradients.Hold(gradQ);

@@ -1,6 +1,6 @@
-namespace DistrAttention.Vit.Native;
+namespace DistrAttention.Vit.Attention;
 
-/// <summary>Which implementation a <see cref="NativeDistrAttention"/> call ran.</summary>
+/// <summary>Which implementation a <see cref="DistrAttentionCuda"/> call ran.</summary>
 public enum AttentionPath
 {
     /// <summary>No call yet.</summary>

@@ -1,5 +1,5 @@
 using DistrAttention.Vit.Attention;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,7 +16,7 @@ namespace DistrAttention.Vit.Native;
 /// with no synchronisation. Code that sets another current stream through other means breaks this assumption.
 /// </para>
 /// </summary>
-public static class DistrAttentionNative
+public static class NativeKernels
 {
     /// <summary>Environment variable naming the native library (a path to the file, or its folder).</summary>
     public const string LibraryEnvironmentVariable = "DISTRATTENTION_NATIVE";

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace DistrAttention.Vit.Runtime;
+namespace DistrAttention.Runtime;
 
 /// <summary>
 /// Reads and edits the version requirements (<c>.gnu.version_r</c>) of a 64-bit little-endian ELF shared library.

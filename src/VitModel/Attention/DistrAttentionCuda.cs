@@ -1,15 +1,15 @@
-using DistrAttention.Vit.Attention;
+using DistrAttention.Vit.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DistrAttention.Vit.Native;
+namespace DistrAttention.Vit.Attention;
 
 /// <summary>
 /// DistrAttention on the native CUDA library where it can run, TorchSharp ops elsewhere (one log line per reason, see
 /// <see cref="AttentionSelectionLog"/>; with <see cref="AttentionImplementation.Native"/> a fallback is an error).
 /// <list type="bullet">
-/// <item>Inference on CUDA (fp16/bf16): the fused native kernel (<see cref="DistrAttentionNative.Forward"/>).</item>
-/// <item>Training on CUDA: Q̃ from the native hashing pre-pass with its native adjoint (<see cref="NativeQTildeFunction"/>),
+/// <item>Inference on CUDA (fp16/bf16): the fused native kernel (<see cref="NativeKernels.Forward"/>).</item>
+/// <item>Training on CUDA: Q̃ from the native hashing pre-pass with its native adjoint (<see cref="QTildeCudaFunction"/>),
 /// then fused exact attention forward and backward (docs/semantics.md, Q-tilde); the TorchSharp path where the pre-pass does not
 /// support the shape.</item>
 /// <item>Float32 inputs or the CPU: <see cref="QTildeAttention"/> (TorchSharp ops).</item>
@@ -17,14 +17,14 @@ namespace DistrAttention.Vit.Native;
 /// All give the same result up to rounding: the projection matrix R (buffer <c>r</c>, drawn exactly like the
 /// reference's, so state dicts are interchangeable) is passed to the kernel as a CUDA float32 tensor.
 /// </summary>
-public sealed class NativeDistrAttention : DistrAttentionModule
+public sealed class DistrAttentionCuda : DistrAttentionModule
 {
     /// <summary>Creates the module with R drawn from <see cref="AttentionOptions.Seed"/>.</summary>
     /// <param name="options">DistrAttention options; validated against <paramref name="headDim"/>.</param>
     /// <param name="headDim">Head dimension d.</param>
     /// <param name="name">Module name.</param>
     /// <exception cref="ArgumentException">The options are invalid for <paramref name="headDim"/>.</exception>
-    public NativeDistrAttention(AttentionOptions options, int headDim, string name = "kernel")
+    public DistrAttentionCuda(AttentionOptions options, int headDim, string name = "kernel")
         : base(options, headDim, name)
     {
     }
@@ -43,16 +43,16 @@ public sealed class NativeDistrAttention : DistrAttentionModule
             if (!training)
             {
                 LastPath = AttentionPath.Native;
-                return DistrAttentionNative.Forward(Prepare(q), Prepare(k), Prepare(v), Projection, Options,
+                return NativeKernels.Forward(Prepare(q), Prepare(k), Prepare(v), Projection, Options,
                     output: TokenMajorOutput(q, v));
             }
-            if (Options.GroupSize > 1 && DistrAttentionNative.SupportsQTilde(d, Options.BlockSize, q.dtype))
+            if (Options.GroupSize > 1 && NativeKernels.SupportsQTilde(d, Options.BlockSize, q.dtype))
             {
                 LastPath = AttentionPath.NativeQTilde;
                 // The scope also frees the empty tensor TorchSharp's autograd function allocates per output (used only
                 // for an undefined incoming gradient, which exact attention never gives): Q~ is the only extra memory.
                 using var scope = NewDisposeScope();
-                var qTilde = NativeQTildeFunction.Apply(Prepare(q), Projection, Options);
+                var qTilde = QTildeCudaFunction.Apply(Prepare(q), Projection, Options);
                 return ExactAttention.Compute(qTilde, k, v, Options.Causal).MoveToOuterDisposeScope();
             }
         }
@@ -85,8 +85,8 @@ public sealed class NativeDistrAttention : DistrAttentionModule
     {
         if (q.device_type != DeviceType.CUDA)
             return $"the inputs are on {q.device_type}, not CUDA";
-        if (!DistrAttentionNative.IsAvailable)
-            return DistrAttentionNative.UnavailableReason;
+        if (!NativeKernels.IsAvailable)
+            return NativeKernels.UnavailableReason;
         if (q.device_index != NativeSupport.CurrentDevice && q.device_index >= 0)
             return $"the inputs are on cuda:{q.device_index}, the kernel runs on the current device cuda:{NativeSupport.CurrentDevice}";
         if (q.dtype is not (ScalarType.Float16 or ScalarType.BFloat16))

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using TorchSharp;
 
-namespace DistrAttention.Vit.Runtime;
+namespace DistrAttention.Runtime;
 
 /// <summary>
 /// Loads libtorch and TorchSharp's native library once per process, and resolves devices.
