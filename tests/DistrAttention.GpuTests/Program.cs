@@ -1,7 +1,7 @@
 using System.Globalization;
 using DistrAttention.GpuTests;
 using DistrAttention.Vit.Native;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using ImageClassification.Cli;
 
 // distrattention-gpu [--out DIR]       : the GPU test suite (skips with exit 0 when CUDA is not available)
@@ -12,6 +12,8 @@ if (args.Length > 0 && args[0] == "sample")
     return VitSampleCli.Run(args[1..]);
 if (args.Length > 0 && args[0] == "probe")
     return ForwardProbe.Run(args[1..]);
+if (args.Length > 0 && args[0] == "timm-check") // timm-check DIR: timm/HF checkpoint import vs timm's logits, fine-tune (TimmImportChecks.cs)
+    return TimmImportChecks.Run(args[1..]);
 
 string outDir = args.Length >= 2 && args[0] == "--out" ? args[1]
     : Environment.GetEnvironmentVariable("OUT") is { Length: > 0 } o ? o : Path.Combine(Environment.CurrentDirectory, "gpu-results");
@@ -34,9 +36,9 @@ if (!TorchRuntime.CudaAvailable)
     h.Write("0 passed, 0 failed");
     return 0;
 }
-h.Write($"libtorch: {TorchRuntime.LoadedLibTorchDirectory}; native: {DistrAttentionNative.LibraryPath ?? "(none)"}");
-h.Check("native library loaded with CUDA kernels", () => DistrAttentionNative.IsAvailable ? "ok" : DistrAttentionNative.UnavailableReason);
-if (DistrAttentionNative.IsAvailable)
+h.Write($"libtorch: {TorchRuntime.LoadedLibTorchDirectory}; native: {NativeKernels.LibraryPath ?? "(none)"}");
+h.Check("native library loaded with CUDA kernels", () => NativeKernels.IsAvailable ? "ok" : NativeKernels.UnavailableReason);
+if (NativeKernels.IsAvailable)
 {
     KernelChecks.Run(h);
     QTildeChecks.Run(h);

@@ -104,12 +104,16 @@ public static class VitCheckpoint
 
     /// <summary>
     /// Copies timm (or Hugging Face <c>vit.*</c>) ViT weights from a safetensors file into <paramref name="model"/>.
-    /// The DistrAttention R buffers are kept. A <c>module.</c> prefix is ignored.
+    /// The DistrAttention R buffers are kept. A <c>module.</c> prefix is ignored. Nothing is copied unless every
+    /// tensor fits: the file must hold each of the model's tensors with its shape and nothing else, except tensors
+    /// that have no place in a ViT classifier by design (a Hugging Face pooler, DistrAttention R buffers, and the
+    /// head when <paramref name="includeHead"/> is false).
     /// </summary>
     /// <param name="model">A model whose architecture matches the file.</param>
     /// <param name="safetensorsPath">The weights file.</param>
     /// <param name="includeHead">False to keep the model's own head (fine-tuning with another class count).</param>
-    /// <exception cref="InvalidDataException">A tensor is missing or has the wrong shape; the message names it.</exception>
+    /// <exception cref="InvalidDataException">A tensor is missing, has the wrong shape, or is unknown to the model; the
+    /// message names it (at most <see cref="MaxNamesInMessage"/> names of each kind).</exception>
     public static void LoadTimmWeights(VisionTransformer model, string safetensorsPath, bool includeHead = true)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -118,28 +122,71 @@ public static class VitCheckpoint
         using var scope = NewDisposeScope();
         IReadOnlyDictionary<string, Tensor> tensors = content.Tensors.ToDictionary(
             p => p.Key.StartsWith("module.", StringComparison.Ordinal) ? p.Key["module.".Length..] : p.Key, p => p.Value);
-        if (HuggingFaceNames.Applies(tensors.Keys))
-            tensors = HuggingFaceNames.ToTimm(tensors, model.Config.Depth);
+        string origin = Path.GetFileName(safetensorsPath);
+        bool huggingFace = HuggingFaceNames.Applies(tensors.Keys);
+        List<string> unknown = [];
+        if (huggingFace)
+            tensors = HuggingFaceNames.ToTimm(tensors, model.Config.Depth, origin, out unknown);
+        else
+            unknown = tensors.Keys.ToList(); // narrowed to the names the model lacks in CopyInto
         CopyInto(model, tensors,
             skip: name => name.Contains(".kernel.", StringComparison.Ordinal)
                           || (!includeHead && name.StartsWith("head.", StringComparison.Ordinal)),
-            Path.GetFileName(safetensorsPath));
+            huggingFace ? origin + " (Hugging Face names)" : origin,
+            unknown.Where(n => !n.Contains(".kernel.", StringComparison.Ordinal)),
+            huggingFace ? HuggingFaceNames.SourceName : null);
     }
 
+    /// <summary>The most tensor names of one kind (missing, wrong shape, unknown) an import error lists.</summary>
+    public const int MaxNamesInMessage = 10;
+
+    // Checks every tensor first (missing from the source, wrong shape, or in the source but not in the model) and throws
+    // one InvalidDataException naming them; copies only when all fit, so a failed load leaves the model as it was.
+    // candidates: source names to report when the model has no tensor of that name (null: every source name).
+    // sourceName: the name the source file uses for a model tensor, when it differs (Hugging Face).
     private static void CopyInto(VisionTransformer model, IReadOnlyDictionary<string, Tensor> source,
-        Func<string, bool> skip, string origin)
+        Func<string, bool> skip, string origin, IEnumerable<string>? candidates = null, Func<string, string?>? sourceName = null)
     {
         using var noGrad = no_grad();
-        foreach (var (name, target) in model.state_dict())
+        var targets = model.state_dict();
+        var missing = new List<string>();
+        var misShaped = new List<(string Name, string Shapes)>();
+        static string Shape(Tensor t) => $"[{string.Join(", ", t.shape)}]";
+        string Named(string name) => sourceName?.Invoke(name) is { } s ? $"'{name}' (in the file: '{s}')" : $"'{name}'";
+        foreach (var (name, target) in targets)
         {
             if (skip(name)) continue;
             if (!source.TryGetValue(name, out var tensor))
-                throw new InvalidDataException(
-                    $"Tensor '{name}' (shape [{string.Join(", ", target.shape)}]) is missing from {origin}.");
-            if (!tensor.shape.SequenceEqual(target.shape))
-                throw new InvalidDataException(
-                    $"Tensor '{name}' in {origin} has shape [{string.Join(", ", tensor.shape)}], expected [{string.Join(", ", target.shape)}].");
-            target.copy_(tensor);
+                missing.Add($"{Named(name)} (shape {Shape(target)})");
+            else if (!tensor.shape.SequenceEqual(target.shape))
+                misShaped.Add(($"{Named(name)}", $"shape {Shape(tensor)}, expected {Shape(target)}"));
         }
+        var unknown = (candidates ?? source.Keys).Where(n => !targets.ContainsKey(n)).Order(StringComparer.Ordinal).ToList();
+        if (missing.Count + misShaped.Count + unknown.Count > 0)
+        {
+            var message = new List<string>();
+            if (missing.Count == 1)
+                message.Add($"Tensor {missing[0]} is missing from {origin}.");
+            else if (missing.Count > 1)
+                message.Add($"{missing.Count} tensors are missing from {origin}: {List(missing)}.");
+            if (misShaped.Count == 1)
+                message.Add($"Tensor {misShaped[0].Name} in {origin} has {misShaped[0].Shapes}.");
+            else if (misShaped.Count > 1)
+                message.Add($"{misShaped.Count} tensors in {origin} have the wrong shape: {List(misShaped.Select(m => $"{m.Name} has {m.Shapes}").ToList())}.");
+            if (unknown.Count > 0)
+                message.Add($"{origin} holds {unknown.Count} tensor{(unknown.Count == 1 ? "" : "s")} the model does not have: " +
+                            $"{List(unknown.Select(n => $"'{n}'").ToList())}.");
+            var c = model.Config;
+            message.Add($"The model: width {c.EmbedDim}, depth {c.Depth}, {c.NumHeads} heads, MLP {c.MlpHidden}, " +
+                        $"{c.Channels}×{c.ImageSize}×{c.ImageSize} images, patch {c.PatchSize}, {c.NumClasses} classes; nothing was loaded.");
+            throw new InvalidDataException(string.Join(" ", message));
+        }
+        foreach (var (name, target) in targets)
+            if (!skip(name))
+                target.copy_(source[name]);
     }
+
+    private static string List(IReadOnlyList<string> items) =>
+        string.Join(", ", items.Take(MaxNamesInMessage))
+        + (items.Count > MaxNamesInMessage ? $" and {items.Count - MaxNamesInMessage} more" : "");
 }

@@ -1,6 +1,6 @@
 using DistrAttention.Vit.Attention;
 using DistrAttention.Vit.Model;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using DistrAttention.Vit.Weights;
 using Xunit;
 using static DistrAttention.Tests.VitModel.TensorTestData;
@@ -136,7 +136,7 @@ public sealed class CheckpointTests : IDisposable
         VitCheckpoint.LoadTimmWeights(model, path, includeHead: false); // fine-tuning keeps the model's own head
     }
 
-    private static Dictionary<string, Tensor> ToHuggingFace(Dictionary<string, Tensor> timm, int depth)
+    internal static Dictionary<string, Tensor> ToHuggingFace(Dictionary<string, Tensor> timm, int depth)
     {
         var hf = new Dictionary<string, Tensor>
         {
