@@ -2,16 +2,16 @@ using DistrAttention.Tests.VitModel;
 using DistrAttention.Vit.Attention;
 using DistrAttention.Vit.Model;
 using DistrAttention.Vit.Native;
-using DistrAttention.Vit.Runtime;
+using DistrAttention.Runtime;
 using static DistrAttention.Tests.VitModel.TensorTestData;
 using static TorchSharp.torch;
 
 namespace DistrAttention.Tests.Native;
 
 /// <summary>The native-capable module on the CPU: it must be the reference there, with the same R and state dict.</summary>
-public class NativeDistrAttentionTests
+public class DistrAttentionCudaTests
 {
-    public NativeDistrAttentionTests() => TorchRuntime.EnsureInitialized();
+    public DistrAttentionCudaTests() => TorchRuntime.EnsureInitialized();
 
     [Fact]
     public void OnTheCpuItIsTheReference()
@@ -21,7 +21,7 @@ public class NativeDistrAttentionTests
         var q = Randn(1, ScalarType.Float32, 2, 3, 97, 32);
         var k = Randn(2, ScalarType.Float32, 2, 3, 97, 32);
         var v = Randn(3, ScalarType.Float32, 2, 3, 97, 32);
-        var native = new NativeDistrAttention(options, 32);
+        var native = new DistrAttentionCuda(options, 32);
         var reference = new DistrAttentionReference(options, 32);
         Assert.True(native.Projection.eq(reference.Projection).all().item<bool>());
         Assert.Equal(0.0, RelativeError(native.forward(q, k, v), reference.forward(q, k, v)));
