@@ -3,7 +3,8 @@
 # bench/results/ under the GPU's name, with the command and commit that produced them.
 #   scripts/collect-gpu-results.sh KERNEL_DIR VIT_DIR GPU_TAG COMMIT "COMMAND"
 # KERNEL_DIR holds kernel-bench.{md,json}, kernel-speedup.png, kernel-tune.md, kernel-split.md and
-# logs.tgz (from scripts/gpu-kernel-suite.sh); VIT_DIR holds what scripts/gpu-suite.sh wrote: vit-bench.{md,png},
+# logs.tgz (from scripts/gpu-kernel-suite.sh; copied when kernel-bench.md is there), and fault-injection.log (copied to
+# fault-injection-TAG.md when there); VIT_DIR holds what scripts/gpu-suite.sh wrote: vit-bench.{md,png},
 # gpu-tests.txt and/or train-bench.{md,json} + train-bench-infer.png (each set is copied when present; the training
 # tables become train-TAG.md/.json and train-TAG-infer.png). Either may be "-" to skip it.
 set -euo pipefail
@@ -11,7 +12,11 @@ kdir=$1 vdir=$2 tag=$3 commit=$4 cmd=$5
 root="$(cd "$(dirname "$0")/.." && pwd)"
 res=$root/bench/results
 date=$(date -u +"%Y-%m-%d")
-if [ "$kdir" != - ]; then
+# The fault-injection record (scripts/gpu-fault-injection.sh, the faults step of gpu-kernel-suite.sh) when the run had it.
+if [ "$kdir" != - ] && [ -f "$kdir/fault-injection.log" ]; then
+  { echo "Command (GPU machine): \`$cmd\`"; echo; cat "$kdir/fault-injection.log"; } > "$res/fault-injection-$tag.md"
+fi
+if [ "$kdir" != - ] && [ -f "$kdir/kernel-bench.md" ]; then
   cp "$kdir/kernel-bench.md" "$res/kernel-$tag.md"
   cp "$kdir/kernel-bench.json" "$res/kernel-$tag.json"
   cp "$kdir/kernel-speedup.png" "$res/kernel-$tag-speedup.png"

@@ -14,7 +14,8 @@
 #   STEPS            which of the steps to run (default "kernel gpu-tests vit-bench train-bench sample-train"). Without "kernel" the
 #                    native library is still built (incrementally, no kernel suite), since the other steps need it.
 #                    Training benchmark alone: STEPS=train-bench scripts/gpu-suite.sh
-#   KERNEL_STEPS     (default "build suite"; "build" alone skips the Python kernel suite)
+#   KERNEL_STEPS     (default "build suite"; "build" alone skips the Python kernel suite; also "fuzz", "sanitize", "faults",
+#                    "bench": scripts/gpu-kernel-suite.sh. Issue 14's checks: KERNEL_STEPS="build suite fuzz sanitize faults")
 #   BENCH_ARGS       extra arguments for the inference benchmark, e.g. "--models base --image-sizes 384"
 #   TRAIN_BENCH_ARGS extra arguments for the training benchmark, e.g. "--precision float32" or
 #                    "--models base --image-sizes 384 --steps 30" (default: ViT-Ti/S/B 224 px and ViT-B 384 px, Exact and
@@ -40,7 +41,7 @@ summary=()
 t0=$(date +%s)
 if want kernel; then
   OUT="$OUT/kernel" bash scripts/gpu-kernel-suite.sh ${KERNEL_STEPS:-build suite} >"$OUT/kernel-suite.txt" 2>&1 || status=1
-  summary+=("kernel suite: $(grep -E '^(suite|build|ctest):' "$OUT/kernel-suite.txt" | tr '\n' ' ')")
+  summary+=("kernel suite: $(grep -E '^(suite|build|ctest|fuzz|fuzz under memcheck|memcheck \(small cases\)|fault injection.*|  (control.*|fault [0-9])):' "$OUT/kernel-suite.txt" | tr '\n' ' ')")
 else
   OUT="$OUT/kernel" bash scripts/gpu-kernel-suite.sh build >"$OUT/kernel-suite.txt" 2>&1 || status=1
   summary+=("native build only: $(grep -E '^(build|ctest):' "$OUT/kernel-suite.txt" | tr '\n' ' ')[$(( $(date +%s) - t0 ))s]")

@@ -1,12 +1,14 @@
 """Benchmark of the fused DistrAttention kernel vs PyTorch SDPA (FlashAttention-2 and cuDNN backends).
 
 One process, one run, same tensors: after warm-up, the mean time per call of many back-to-back calls between one pair
-of CUDA events, median over 7 such runs (SDPA inside one sdpa_kernel context for all of them). TFLOP/s are
+of CUDA events, median over 7 such runs (SDPA inside one sdpa_kernel context for all of them). The n calls are
+captured once in a CUDA graph and replayed (no host time between calls, as in a captured model); where capture fails
+the reason is printed and the calls are issued from Python instead (--no-graphs: always). TFLOP/s are
 counted as exact attention's 4*B*H*Nq*Nk*d for every kernel. Error = relative Frobenius error of the
 kernel's output vs the FlashAttention-2 output (exact attention) on the same randn inputs; err_unif is
 the same on uniform [0,1) inputs (columns sharing a mean, as in the paper's error table).
 
-  python3 bench.py --outdir DIR --commit SHA [--tune] [--lsh] [--quick]
+  python3 bench/kernel/bench.py --outdir DIR --commit SHA [--tune] [--lsh] [--quick] [--no-graphs]
 """
 import argparse
 import contextlib
@@ -18,22 +20,60 @@ import os
 import statistics
 import sys
 
+from collections import Counter
+
 import torch
 import torch.nn.functional as F
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
-import distr_attention as da
+# the ctypes binding lives in native/cuda/python
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "native", "cuda", "python"))
+import distr_attention as da  # noqa: E402
 
 SHAPES = [(64, 12, 197, 64), (64, 12, 577, 64), (8, 16, 1024, 64), (4, 16, 4096, 64), (2, 16, 8192, 64), (1, 16, 16384, 64),
           (4, 16, 4096, 32), (4, 16, 4096, 128)]
 GROUPS = [1, 2, 4, 8]
 
 
-def bench(fn, context=contextlib.nullcontext, target_ms=150.0, repeats=7, min_calls=10, max_calls=5000):
+USE_GRAPHS = True              # --no-graphs: issue the timed calls from Python
+TIMED_AS = Counter()           # "CUDA graph" / "Python loop" -> measurements, for the report
+GRAPH_FAILURES = {}            # reason -> first label it happened to
+
+
+def capture(fn, n):
+    """A CUDA graph of n back-to-back calls of fn (each issued on the current stream, which torch.cuda.graph makes its
+    capture stream) -> (graph, None), or (None, reason) when capture fails. fn has been warmed up."""
+    try:
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):  # one call on a side stream first, as torch's graph recipe asks
+            fn()
+        torch.cuda.current_stream().wait_stream(side)
+        torch.cuda.synchronize()
+        g = torch.cuda.CUDAGraph()
+        # relaxed: the library's host-side calls during capture (cudaPointerGetAttributes, cudaFuncSetAttribute,
+        # tensor-map encoding) enqueue nothing, so they need not be refused
+        with torch.cuda.graph(g, capture_error_mode="relaxed"):
+            for _ in range(n):
+                fn()
+        torch.cuda.synchronize()
+        return g, None
+    except Exception as e:  # the call cannot be captured: time it from Python
+        try:
+            torch.cuda.synchronize()
+        except Exception:  # a capture that did not end cleanly may leave an error behind; the loop still runs
+            pass
+        return None, f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+
+
+def bench(fn, context=contextlib.nullcontext, target_ms=150.0, repeats=7, min_calls=10, max_calls=5000, label=""):
     """Milliseconds per call: n calls back to back between ONE pair of CUDA events, divided by n; the median over
     `repeats` such runs. An event pair per call charged every call with the event records and the host's gap between
-    calls (at short shapes a large share of the call); back to back, the host queues the next call while the GPU runs
-    this one, as in a model. `context` (e.g. sdpa_kernel(backend)) is entered once around everything, not per call."""
+    calls (at short shapes a large share of the call). The n calls are captured once in a CUDA graph and the graph is
+    replayed between the events, so no host time falls between calls; where capture fails (reason printed) they are
+    issued from Python back to back, the host queueing the next call while the GPU runs this one. `context` (e.g.
+    sdpa_kernel(backend)) is entered once around everything, not per call. fn must issue its work on the current
+    stream."""
     with context():
         for _ in range(3):
             fn()
@@ -46,14 +86,23 @@ def bench(fn, context=contextlib.nullcontext, target_ms=150.0, repeats=7, min_ca
         torch.cuda.synchronize()
         est = s.elapsed_time(e) / 5
         n = int(max(min_calls, min(max_calls, target_ms / repeats / max(est, 1e-3))))
+        graph, why = capture(fn, n) if USE_GRAPHS else (None, "--no-graphs")
+        if graph is None and USE_GRAPHS and why not in GRAPH_FAILURES:
+            GRAPH_FAILURES[why] = label
+            print(f"CUDA graph capture failed ({label}): {why}; timing calls issued from Python instead", flush=True)
+        TIMED_AS["CUDA graph" if graph is not None else "Python loop"] += 1
         times = []
         for _ in range(repeats):
             s.record()
-            for _ in range(n):
-                fn()
+            if graph is not None:
+                graph.replay()
+            else:
+                for _ in range(n):
+                    fn()
             e.record()
             torch.cuda.synchronize()
             times.append(s.elapsed_time(e) / n)
+        del graph
     return statistics.median(times)
 
 
@@ -64,7 +113,8 @@ def sdpa(backend, q, k, v):
 
 def bench_sdpa(backend, q, k, v):
     """SDPA with one backend, timed by bench() inside one sdpa_kernel context."""
-    return bench(lambda: F.scaled_dot_product_attention(q, k, v), context=functools.partial(sdpa_kernel, backend))
+    return bench(lambda: F.scaled_dot_product_attention(q, k, v), context=functools.partial(sdpa_kernel, backend),
+                 label=f"SDPA {backend.name} {tuple(q.shape)}")
 
 
 def rel(a, b):
@@ -72,9 +122,13 @@ def rel(a, b):
 
 
 def kernel_fn(q, k, v, o, R, G, l, block_n=0, no_lsh=False, causal=False):
+    """One da_forward with fixed arguments, on the stream that is current when it is called (a graph's capture stream)."""
     p = da.build_params(q, k, v, o, R, G, l, 0, causal, 0.0, None, None, block_n, no_lsh)
-    stream = torch.cuda.current_stream().cuda_stream
-    return lambda: da.forward_into(p, stream)
+    return lambda: da.forward_into(p)
+
+
+def row_label(dtype, B, H, N, d):
+    return f"{str(dtype).split('.')[-1]} {B}x{H}x{N}x{d}"
 
 
 def default_l(d):
@@ -109,26 +163,27 @@ def main_table(args, rows):
                 ou = torch.empty_like(qu)
                 kernel_fn(qu, ku, vu, ou, R, G, l)()
                 erru = rel(ou, refu)
-                t = bench(fn)
+                lab = f"kernel {row_label(dtype, B, H, N, d)} G={G}"
+                t = bench(fn, label=lab)
                 t_port = float("nan")
                 if args.portable:
                     os.environ["DA_DISABLE_SM90"] = "1"
                     try:
-                        t_port = bench(fn)
+                        t_port = bench(fn, label=lab + " portable")
                     finally:
                         del os.environ["DA_DISABLE_SM90"]
                 variants = {}
                 for var in (args.variants.split(",") if args.variants else []):
                     os.environ["DA_SM90_VARIANT"] = var
                     try:
-                        variants[f"v{var}_ms"] = bench(fn)
+                        variants[f"v{var}_ms"] = bench(fn, label=lab + f" v{var}")
                     finally:
                         del os.environ["DA_SM90_VARIANT"]
                 t_khat = float("nan")
                 if args.khat and G > 1:
                     os.environ["DA_EXPAND_Q"] = "0"
                     try:
-                        t_khat = bench(fn)
+                        t_khat = bench(fn, label=lab + " K-hat")
                     finally:
                         del os.environ["DA_EXPAND_Q"]
                 row = dict(portable_ms=t_port, khat_ms=t_khat, dtype=str(dtype).split(".")[-1], B=B, H=H, N=N, d=d, G=G, l=l,
@@ -155,7 +210,7 @@ def tune(args, rows):
             for l in (64, 128):
                 R = da.make_r(l)
                 for bn in ((64, 128) if d < 128 else (64,)):
-                    t = bench(kernel_fn(q, k, v, o, R, G, l, block_n=bn), target_ms=80)
+                    t = bench(kernel_fn(q, k, v, o, R, G, l, block_n=bn), target_ms=80, label=f"tune d{d} G{G} l{l} m{bn}")
                     rows.append(dict(d=d, G=G, l=l, block_n=bn, warps=(l // 32 if (l == 128 and d <= 64) else l // 16), stages=2, ms=t,
                                      tflops=flops / t / 1e9))
                     print(f"tune d{d} G{G} l{l} m{bn}: {t:.3f} ms {flops / t / 1e9:.0f} TF/s", flush=True)
@@ -169,8 +224,8 @@ def lsh_share(args, rows):
         o = torch.empty_like(q)
         for l in (64, 128):
             R = da.make_r(l)
-            t_full = bench(kernel_fn(q, k, v, o, R, 2, l))
-            t_nolsh = bench(kernel_fn(q, k, v, o, R, 2, l, no_lsh=True))
+            t_full = bench(kernel_fn(q, k, v, o, R, 2, l), label=f"lsh B{B} H{H} N{N} l{l}")
+            t_nolsh = bench(kernel_fn(q, k, v, o, R, 2, l, no_lsh=True), label=f"no-lsh B{B} H{H} N{N} l{l}")
             rows.append(dict(B=B, H=H, N=N, d=d, G=2, l=l, full_ms=t_full, no_lsh_ms=t_nolsh,
                              lsh_share=(t_full - t_nolsh) / t_full))
             print(f"lsh B{B} H{H} N{N} l{l}: full {t_full:.4f} ms, no-LSH {t_nolsh:.4f} ms, "
@@ -189,9 +244,12 @@ def write_outputs(args, rows, tune_rows, lsh_rows):
     L.append(f"- GPU: {gpu}; torch {torch.__version__}; CUDA {torch.version.cuda}")
     L.append(f"- git commit (working tree based on): {args.commit}")
     L.append(f"- date: {date}")
-    L.append(f"- command: `scripts/gpu-kernel-suite.sh` -> `python3 bench/kernel/bench.py {' '.join(sys.argv[1:])}`")
+    L.append(f"- command: `scripts/gpu-kernel-suite.sh bench` -> `python3 bench/kernel/bench.py {' '.join(sys.argv[1:])}`")
     L.append("- time: after warm-up, the mean per call of n back-to-back calls between one pair of CUDA events, median "
-             "of 7 such runs (SDPA: one sdpa_kernel context around them all); TFLOP/s = 4*B*H*N*N*d / time for every "
+             "of 7 such runs (SDPA: one sdpa_kernel context around them all); the n calls replayed as one CUDA graph "
+             f"where capture works ({', '.join(f'{k}: {n} measurements' for k, n in sorted(TIMED_AS.items())) or 'none'}"
+             + "".join(f"; capture failed first at {lab}: {why}" for why, lab in GRAPH_FAILURES.items())
+             + "); TFLOP/s = 4*B*H*N*N*d / time for every "
              "kernel (exact attention's count); err = rel. Frobenius error vs the FlashAttention-2 output on "
              "randn inputs; err_unif the same on uniform [0,1) inputs. Kernel: l = query tile, Mean mode, "
              "non-causal.\n")
@@ -276,7 +334,10 @@ def main():
     ap.add_argument("--khat", action="store_true", help="also time G > 1 in K-hat mode (DA_EXPAND_Q=0)")
     ap.add_argument("--dtypes", default="float16,bfloat16")
     ap.add_argument("--variants", default="", help="also time these sm_90a kernel variants (DA_SM90_VARIANT), e.g. 0,1,2,3")
+    ap.add_argument("--no-graphs", action="store_true", help="issue the timed calls from Python, no CUDA graphs")
     args = ap.parse_args()
+    global USE_GRAPHS
+    USE_GRAPHS = not args.no_graphs
     rows, tune_rows, lsh_rows = [], [], []
     if not args.no_table:
         main_table(args, rows)

@@ -1,15 +1,19 @@
 """Where the time of one DistrAttention call goes on the sm_90a path: per-kernel GPU time (hashing
 pre-pass `qtilde_kernel` vs attention `fwd_kernel_sm90`) from the PyTorch profiler, median over many
 calls, with the hash on and skipped (DA_FLAG_DEBUG_NO_LSH: identity permutation, same Q~ work).
-  python3 kernel_split.py [--dtype float16] [--out FILE.md]
+  python3 bench/kernel/kernel_split.py [--dtype float16] [--out FILE.md]
 """
 import argparse
+import os
 import statistics
+import sys
 
 import torch
 from torch.profiler import ProfilerActivity, profile
 
-import distr_attention as da
+# the ctypes binding lives in native/cuda/python
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "native", "cuda", "python"))
+import distr_attention as da  # noqa: E402
 
 SHAPES = [(64, 12, 197, 64), (64, 12, 577, 64), (8, 16, 2048, 64), (4, 16, 4096, 64), (1, 16, 16384, 64)]
 

@@ -1,7 +1,8 @@
 """ctypes binding of libdistr_attention (native/cuda/include/distr_attention.h) for PyTorch tensors.
 
-Loads the same shared library the C# side loads. Tensors are [B, H, N, d] (any strides with a
-contiguous last dim, 16-byte aligned). Used by the GPU correctness suite and the benchmark.
+Loads the same shared library the C# side loads: $DA_LIB, else native/cuda/build/libdistr_attention.so. Tensors are
+[B, H, N, d] (any strides with a contiguous last dim, 16-byte aligned). Used by the GPU correctness suite
+(native/cuda/tests/gpu/suite.py) and the benchmarks (bench/kernel/); they put this folder on sys.path.
 """
 import ctypes
 import math
@@ -36,8 +37,8 @@ _lib = None
 def lib():
     global _lib
     if _lib is None:
-        path = os.environ.get("DA_LIB", os.path.join(os.path.dirname(__file__), "..", "..", "native", "cuda",
-                                                      "build", "libdistr_attention.so"))
+        path = os.environ.get("DA_LIB", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build",
+                                                      "libdistr_attention.so"))
         _lib = ctypes.CDLL(os.path.abspath(path))
         _lib.da_forward.argtypes = [ctypes.POINTER(Params), ctypes.c_void_p]
         _lib.da_forward.restype = ctypes.c_int

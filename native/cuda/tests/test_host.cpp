@@ -468,7 +468,7 @@ TEST(Reference, MissingRowsAreZero) {
     for (int c = 0; c < d; ++c) EXPECT_EQ(sorted[c], c);  // a permutation
 }
 
-// The sign-tie construction of the GPU kernel suite (bench/kernel/suite.py, tie_cases): a column whose three
+// The sign-tie construction of the GPU kernel suite (native/cuda/tests/gpu/suite.py, tie_cases): a column whose three
 // nonzero rows are 1 against R rows (2^14, 2^7 + 2^-12, -(2^14 + 2^7)) has the exact projection 2^-12 > 0, but the
 // reference's fp32 fma chain loses the 2^-12 in 2^14 + 2^7 (half an ulp there is 2^-10) and ends at exactly 0: bit 0.
 // The kernels' tensor-core hash splits R into fp16/bf16 parts (hi 2^14, 2^7, -(2^14 + 2^7); lo 0, 2^-12, 0), sums

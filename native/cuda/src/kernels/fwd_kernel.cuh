@@ -12,6 +12,7 @@
 // G = 1 (kHat == false) skips step 3/4's grouping and runs exact attention on Q and K directly.
 #pragma once
 #include "../common/fwd_args.h"
+#include "fault_injection.h"
 #include "kernel_traits.cuh"
 #include "lsh.cuh"
 #include "smem_access.cuh"
@@ -106,6 +107,14 @@ __global__ void __launch_bounds__(Tr::kNThreads, Tr::kMinBlocks) fwd_kernel(cons
     const int h = blockIdx.y;
     const int b = blockIdx.z;
     const int m0 = m_block * BM;
+#if DA_INJECT_FAULT == 3
+    // FAULT INJECTION 3 (tests only, fault_injection.h): head 1 gets 1.25x the softmax scale
+    const float scale = h == 1 ? 1.25f * a.scale : a.scale;
+    const float scale_log2 = h == 1 ? 1.25f * a.scale_log2 : a.scale_log2;
+#else
+    const float scale = a.scale;
+    const float scale_log2 = a.scale_log2;
+#endif
 
     const T* gQ = static_cast<const T*>(a.q) + b * a.q_bs + h * a.q_hs;
     const T* gK = static_cast<const T*>(a.k) + b * a.k_bs + h * a.k_hs;
@@ -243,7 +252,7 @@ __global__ void __launch_bounds__(Tr::kNThreads, Tr::kMinBlocks) fwd_kernel(cons
 #pragma unroll
         for (int mt = 0; mt < MT; ++mt) {
             if (need_mask) apply_mask<BN / 8>(s[mt], n0, row_g + mt * 16, a.nk, a.causal != 0, causal_off, lane);
-            online_softmax<BN / 8, D / 8>(s[mt], acc_o[mt], row_max[mt], row_sum[mt], a.scale_log2);
+            online_softmax<BN / 8, D / 8>(s[mt], acc_o[mt], row_max[mt], row_sum[mt], scale_log2);
         }
 
 #pragma unroll
@@ -276,7 +285,7 @@ __global__ void __launch_bounds__(Tr::kNThreads, Tr::kMinBlocks) fwd_kernel(cons
         for (int r = 0; r < 2; ++r) {
             const float sum = quad_sum(row_sum[mt][r]);
             const float inv = sum > 0.f ? 1.f / sum : 0.f;
-            const float lse = sum > 0.f ? row_max[mt][r] * a.scale + logf(sum) : -INFINITY;
+            const float lse = sum > 0.f ? row_max[mt][r] * scale + logf(sum) : -INFINITY;
             const int row = row_g + mt * 16 + r * 8;
             if (row < a.nq) {
                 T* orow = gO + static_cast<int64_t>(row) * a.o_rs + 2 * (lane & 3);

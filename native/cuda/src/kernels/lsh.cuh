@@ -10,6 +10,7 @@
 //   Mq[t][c] = 1/G if c in group t (Mean), or 1 if c == sigma_b[tG] (Sample)   (Q-hat = Q Mq^T)
 // Padding rows t >= d/G are zero, so the padded contraction adds nothing.
 #pragma once
+#include "fault_injection.h"
 #include "utils.cuh"
 
 namespace da {
@@ -110,7 +111,12 @@ __device__ __forceinline__ void build_group_matrices(const int32_t* sRank, typen
         const int t = idx / D;
         const int c = idx - t * D;
         const int pos = sRank[c];
+#if DA_INJECT_FAULT == 2
+        // FAULT INJECTION 2 (tests only, fault_injection.h): column 0 is counted in the next group
+        const bool in_group = (c == 0 ? (pos / G + 1) % (D / G) : pos / G) == t;
+#else
         const bool in_group = (pos / G) == t;  // t >= d/G never matches
+#endif
         float mk = in_group ? 1.f : 0.f;
         float mq = (mode == 0) ? (in_group ? inv_g : 0.f) : ((pos == t * G) ? 1.f : 0.f);
         sMk[t * Tr::kStrideD + c] = T(mk);
@@ -136,7 +142,12 @@ __device__ __forceinline__ void build_expand_matrix(const int32_t* sRank, typena
     const int idx0 = threadIdx.x * kEPT;
     const int n = idx0 / D;
     const int k0 = idx0 - n * D;
+#if DA_INJECT_FAULT == 2
+    // FAULT INJECTION 2 (tests only, fault_injection.h): output column 0 takes the next group's value
+    const int rn = n == 0 ? ((sRank[n] >> lg) + 1) % (D >> lg) : sRank[n] >> lg;
+#else
     const int rn = sRank[n] >> lg;
+#endif
 #pragma unroll 8
     for (int e = 0; e < kEPT; e += 2) {
         const int rk0 = sRank[k0 + e];

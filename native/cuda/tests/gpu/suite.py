@@ -1,5 +1,6 @@
 """GPU correctness suite of the fused DistrAttention kernel (issues 3 and 14). Oracles: the C++ host reference of the
-hash (da_reference_permutation, bit-exact by design) and a float64 evaluation of docs/semantics.md.
+hash (da_reference_permutation, bit-exact by design), a float64 evaluation of docs/semantics.md and, for G = 1, PyTorch's
+scaled_dot_product_attention in float64.
 
 For every (dtype, d, G, l, mode, causal) and shapes including Nq = 197, Nq != Nk, N = 1 and N not a multiple of any
 tile, EVERY kernel the dispatcher can pick for the case is run (da_last_kernel names it; the name is asserted and
@@ -10,14 +11,17 @@ it too), and always the portable kernel in each of its modes (exact for G = 1; e
     float64 evaluation once per input (differences allowed only at sign ties, |p_j| below rounding; reported);
   * output against the float64 semantics with the host permutation: per-dtype limits on the whole-tensor relative
     Frobenius error AND on the worst row (LIMITS below: derivation and margins); lse checked row by row against a
-    per-row bound; G = 1 also against float64 exact attention;
+    per-row bound; G = 1 also against float64 exact attention and against torch's scaled_dot_product_attention in
+    float64 (an oracle this file does not implement: same limits, causal as an explicit bottom-right mask);
   * fully masked rows (causal, Nq > Nk): O = 0 and lse = -inf.
 Besides: cases that reach the persistent sm_90a loop (more than 2 x SM-count query tiles of the largest tile) at
 Nk in {2050, 4096, 8192} for every sm_90a variant (0, 1, 2, 5, 6) and portable mode; constructed sign-tie inputs
 that must differ from the host reference with DA_FLAG_DEBUG_NO_TIE_RECOMPUTE and equal it without; the identity
 permutation of DA_FLAG_DEBUG_NO_LSH; argument errors as status codes.
 Seeds are fixed (--seed, default 1234) and every input's seed is printed in its failure lines.
-Usage: python3 suite.py [--small | --quick] [--seed N]
+--faults: the few cases that reach each deliberate fault of scripts/gpu-fault-injection.sh (d = 64 fp16 only, the
+kernels a fault-injection build has): a persistent shape, G = 1 (also against SDPA), 2 and 4, heads >= 2.
+Usage: python3 native/cuda/tests/gpu/suite.py [--small | --quick | --faults] [--seed N]   (DA_LIB: the library)
 """
 import argparse
 import contextlib
@@ -29,8 +33,11 @@ from collections import Counter
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
-import distr_attention as da
+# the ctypes binding lives in native/cuda/python
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+import distr_attention as da  # noqa: E402
 
 DEV = "cuda"
 # Every supported shape through the sm_90a kernel, even if its default Nk threshold (today 0) is raised.
@@ -225,6 +232,22 @@ def exact_ref64(q, k, v, causal, scale):
     return o, lse, row_magnitude(S_abs, mask)
 
 
+def sdpa_ref64(q, k, v, causal, scale):
+    """G = 1 oracle outside this file: torch's scaled_dot_product_attention in float64 (the math backend) -> (O, lse
+    marker, 0). Causal as an explicit boolean mask, since is_causal aligns top-left and the library bottom-right
+    (j <= i + Nk - Nq). Rows that see no key come out NaN there: they are set to 0 (the library's convention), and the
+    lse marker is -inf exactly for them (check_output tells live rows from dead ones by it; lse is not compared)."""
+    Nq, Nk = q.shape[2], k.shape[2]
+    allowed = ~causal_mask(Nq, Nk, q.device) if causal else None
+    o = F.scaled_dot_product_attention(q.double(), k.double(), v.double(), attn_mask=allowed, scale=scale)
+    dead = torch.zeros(Nq, dtype=torch.bool, device=q.device) if allowed is None else ~allowed.any(-1)
+    dead = dead.expand(q.shape[0], q.shape[1], Nq)
+    o = torch.where(dead[..., None], torch.zeros_like(o), o)
+    marker = torch.where(dead, torch.full_like(dead, float("-inf"), dtype=torch.float64),
+                         torch.zeros_like(dead, dtype=torch.float64))
+    return o, marker, torch.zeros_like(marker)
+
+
 def rel_err(a, ref):
     n = ref.norm().item()
     e = (a.double() - ref).norm().item()
@@ -382,6 +405,7 @@ def run_case(st, q, k, v, R, G, l, mode, causal, ph, tag, block_n=0, sm90_varian
     name = f"{tag} G={G} mode={mode} causal={int(causal)} bn={block_n}"
     ref = distr_ref64(q, k, v, ph, G, l, mode, causal, scale)
     exact = exact_ref64(q, k, v, causal, scale) if G == 1 else None
+    sdpa = sdpa_ref64(q, k, v, causal, scale) if G == 1 else None
     for environment, expected in kernel_variants(d, l, G, Nk, block_n, sm90_variants):
         label = f"{name} [{' '.join(f'{a}={b}' for a, b in environment.items()) or 'default'}]"
         try:
@@ -399,11 +423,12 @@ def run_case(st, q, k, v, R, G, l, mode, causal, ph, tag, block_n=0, sm90_varian
         ok &= check_output(st, f"{label} ({served})", q.dtype, d, G, served, o, lse, ref)
         if exact is not None:
             ok &= check_output(st, f"{label} ({served}) G=1", q.dtype, d, G, served, o, None, exact, "G1_vs_exact")
+            ok &= check_output(st, f"{label} ({served}) G=1 vs SDPA", q.dtype, d, G, served, o, None, sdpa, "G1_vs_sdpa")
         if persistent and served.startswith("sm90"):
             rows = 128 if served == "sm90/v0" else 192
             st.persistent.append((name, served, math.ceil(Nq / rows) * B * H, sm_count()))
         st.count(ok)
-    del ref, exact
+    del ref, exact, sdpa
 
 
 def no_lsh_case(st, q, k, v, R, l, tag):
@@ -543,6 +568,21 @@ def persistent_cases(st, dtypes, dims, seeds):
                 print(f"  done {tag}: {st.passed} passed, {st.failed} failed", flush=True)
 
 
+def fault_persistent_case(st, seeds):
+    """--faults: Nk = Nq = 2050, fp16, d = 64, l = 128, default kernels (sm_90a variant 2: 11 tiles of 192 rows x 25
+    heads = 275 > 2 x 132 SMs), G = 1 and 2, not causal."""
+    seed = next(seeds)
+    gen = torch.Generator(device=DEV).manual_seed(seed)
+    B, H, N, d, l = 1, 25, 2050, 64, 128
+    q, k, v = make_inputs(B, H, N, N, d, torch.float16, layout_bnhd=False, kind="randn", gen=gen)
+    R = da.make_r(l, seed=l + d)
+    ph = perms_host(q, l, R)
+    tag = f"faults persistent float16 d={d} l={l} B{B}H{H} Nq={N} Nk={N} randn seed={seed}"
+    for G in (1, 2):
+        run_case(st, q, k, v, R, G, l, 0, False, ph, tag, persistent=True)
+    print(f"  done {tag}: {st.passed} passed, {st.failed} failed", flush=True)
+
+
 def expect_status(st, what, fn, status):
     try:
         fn()
@@ -581,6 +621,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--small", action="store_true", help="few cases (for compute-sanitizer)")
     ap.add_argument("--quick", action="store_true", help="d 32/64 only (the sm_90a path), fewer shapes")
+    ap.add_argument("--faults", action="store_true",
+                    help="the cases that reach the deliberate faults of scripts/gpu-fault-injection.sh (d = 64 fp16)")
     ap.add_argument("--seed", type=int, default=1234, help="first input seed (input set n uses seed + n)")
     args = ap.parse_args(argv)
     SM90 = torch.cuda.get_device_capability()[0] == 9 and os.environ.get("DA_DISABLE_SM90", "0") in ("", "0")
@@ -590,7 +632,14 @@ def main(argv=None):
     t0 = time.time()
     print(f"seeds: input set n uses --seed + n = {args.seed} + n (printed as seed=... in its lines); "
           f"sm_90a path {'active' if SM90 else 'inactive'}", flush=True)
-    if args.small:
+    if args.faults:
+        # Each fault of native/cuda/src/kernels/fault_injection.h is reached: 1 by the second query tile of a persistent
+        # sm_90a CTA (48 heads x 9 tiles of 128 rows = 432 > 2 x 132 SMs, 3 key tiles each; and Nk = 2050, variant 2),
+        # 2 by every G > 1 run, 3 by head 1 of every run. Only d = 64 fp16: the kernels a fault-injection build has.
+        dtypes, dims, ls = [torch.float16], [64], [64, 128]
+        shapes = [(1, 2, 197, 197), (1, 48, 1100, 300)]
+        groups, modes = [1, 2, 4], [0]
+    elif args.small:
         dtypes, dims, ls = [torch.float16, torch.bfloat16], [32, 64, 128], [64, 128]
         # the last shape: 9 query tiles of 128 rows x 48 heads = 432 > 2 x 132 SMs: the persistent loop under memcheck
         # (for d = 32, l = 128 only, to keep memcheck's time)
@@ -605,7 +654,8 @@ def main(argv=None):
         shapes = [(2, 3, 197, 197), (2, 2, 1, 1), (1, 2, 1, 300), (1, 2, 300, 1), (2, 2, 130, 257),
                   (1, 2, 256, 256), (1, 2, 77, 190), (1, 2, 513, 1030)]
         groups, modes = [1, 2, 4, 8, 16], [0, 1]
-    error_cases(st, torch.Generator(device=DEV).manual_seed(next(seeds)))
+    if not args.faults:
+        error_cases(st, torch.Generator(device=DEV).manual_seed(next(seeds)))
     for dtype in dtypes:
         for d in dims:
             for l in ls:
@@ -626,16 +676,19 @@ def main(argv=None):
                             for causal in (False, True):
                                 run_case(st, q, k, v, R, G, l, mode, causal, ph, tag,
                                          persistent=B * H * math.ceil(Nq / 128) > 2 * sm_count())
-                    if si == 0:  # key-tile variants must agree
+                    if si == 0 and not args.faults:  # key-tile variants must agree
                         for bn in ([64, 128] if d < 128 else [64]):
                             for G in (1, 2):
                                 run_case(st, q, k, v, R, G, l, 0, True, ph, tag, block_n=bn)
                         no_lsh_case(st, q, k, v, R, l, tag)
             print(f"  done {dt(dtype)} d={d}: {st.passed} passed, {st.failed} failed, {time.time()-t0:.0f}s",
                   flush=True)
-    tie_cases(st, dtypes, dims, seeds)
-    print(f"  done sign-tie cases: {st.passed} passed, {st.failed} failed, {time.time()-t0:.0f}s", flush=True)
-    if not args.small:
+    if args.faults:
+        fault_persistent_case(st, seeds)
+    else:
+        tie_cases(st, dtypes, dims, seeds)
+        print(f"  done sign-tie cases: {st.passed} passed, {st.failed} failed, {time.time()-t0:.0f}s", flush=True)
+    if not args.small and not args.faults:
         persistent_cases(st, dtypes, dims, seeds)
     print()
     print("Limits: whole-tensor relative Frobenius " + ", ".join(f"{dt(t)} {FROB[t]:.2e}" for t in U)
@@ -653,7 +706,7 @@ def main(argv=None):
             v, k = max(rows)
             print(f"measured worst row, {dt(dtype)}: {v:.2e} = {v / U[dtype]:.2f}u (limit {ROW_U}u = "
                   f"{ROW_U * U[dtype]:.2e}; d={k[1]} G={k[2]} {k[3]} {k[4]})")
-        fro = [(v, k) for k, v in st.worst.items() if k[0] == dt(dtype) and k[4] in ("vs_ref64", "G1_vs_exact")]
+        fro = [(v, k) for k, v in st.worst.items() if k[0] == dt(dtype) and k[4] in ("vs_ref64", "G1_vs_exact", "G1_vs_sdpa")]
         if fro:
             v, k = max(fro)
             print(f"measured worst whole-tensor error, {dt(dtype)}: {v:.2e} = {v / U[dtype]:.2f}u "

@@ -11,6 +11,7 @@
 #include <type_traits>
 
 #include "../../common/fwd_args.h"
+#include "../fault_injection.h"
 #include "../utils.cuh"
 #include "mainloop.cuh"
 #include "params.h"
@@ -101,8 +102,18 @@ __global__ void __launch_bounds__(Tr::kNThreads, 1) fwd_kernel_sm90(const __grid
             mbar_wait(bars + Tr::bar_full_q(qb), (n >> 1) & 1);
             T* gO = static_cast<T*>(a.o) + q.b * a.o_bs + q.h * a.o_hs;
             const uint32_t q_tile = sbase + Tr::kOffQ + qb * Tr::kQBytes;
+#if DA_INJECT_FAULT == 3
+            // FAULT INJECTION 3 (tests only, fault_injection.h): head 1 gets 1.25x the softmax scale
+            FwdArgs fa = a;
+            if (q.h == 1) {
+                fa.scale *= 1.25f;
+                fa.scale_log2 *= 1.25f;
+            }
+#else
+            const FwdArgs& fa = a;
+#endif
             auto run = [&](auto short_first) {
-                consumer_tile<Tr, T, decltype(short_first)::value>(sbase, q_tile, qb, a, gO, q.m0, q.n_tiles,
+                consumer_tile<Tr, T, decltype(short_first)::value>(sbase, q_tile, qb, fa, gO, q.m0, q.n_tiles,
                                                                    q.first_keys, it, q.b, q.h, ctid);
             };
             // one instance per first-tile width, so that no wgmma shape is chosen at run time inside the loop

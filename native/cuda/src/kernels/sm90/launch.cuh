@@ -87,7 +87,11 @@ cudaError_t launch_sm90_d(const FwdArgs& a, const KernelConfig& c, cudaStream_t 
 
 #define DA_SM90_DECLARE_LAUNCH(D, BF16) \
     extern template cudaError_t launch_sm90_d<D, BF16>(const FwdArgs&, const KernelConfig&, cudaStream_t);
+#if defined(DA_KERNEL_SUBSET_D64_FP16)  // fault-injection builds (../fault_injection.h): d = 64 fp16 only
+#define DA_SM90_FOR_ALL(X) X(64, false)
+#else
 #define DA_SM90_FOR_ALL(X) X(32, false) X(32, true) X(64, false) X(64, true)
+#endif
 
 }  // namespace sm90
 }  // namespace da

@@ -15,6 +15,7 @@
 
 #include "../../common/fwd_args.h"
 #include "../softmax.cuh"
+#include "../fault_injection.h"
 #include "../utils.cuh"
 #include "traits.cuh"
 #include "wgmma.cuh"
@@ -162,6 +163,13 @@ __device__ __forceinline__ void consumer_tile(uint32_t smem, uint32_t q_tile, in
         }
     };
     const uint32_t empty_q = bars + Tr::bar_empty_q(qb);
+#if DA_INJECT_FAULT == 1
+    // FAULT INJECTION 1 (tests only, fault_injection.h): is this query tile the second one this CTA handles?
+    // (t of query_tile in fwd_kernel.cuh; the CTA's tiles are blockIdx.x, blockIdx.x + gridDim.x, ...)
+    const int fault_n_m = (a.nq + Tr::kBlockM - 1) / Tr::kBlockM;
+    const bool fault_tile = (b * a.heads + h) * fault_n_m + (fault_n_m - 1 - m0 / Tr::kBlockM) ==
+                            static_cast<int>(blockIdx.x + gridDim.x);
+#endif
     if (n_tiles > 0) {
         const int s = it0 % S;
         mbar_wait(bars + Tr::bar_full_k(s), (it0 / S) & 1);
@@ -196,7 +204,13 @@ __device__ __forceinline__ void consumer_tile(uint32_t smem, uint32_t q_tile, in
         mbar_arrive(bars + Tr::bar_empty_k(s));
         if (j == n_tiles - 1) mbar_arrive(empty_q);
         float alpha[2];
+#if DA_INJECT_FAULT == 1
+        // FAULT INJECTION 1: every key of the last tile is masked (limit = its first key), so it adds nothing
+        softmax_j(Whole{}, Tr::key0(j, first_keys), (fault_tile && j == n_tiles - 1) ? Tr::key0(j, first_keys) : a.nk,
+                  alpha);
+#else
         softmax_j(Whole{}, Tr::key0(j, first_keys), a.nk, alpha);
+#endif
         wgmma_wait<0>();  // PV(j-1) done
         fence_acc(acc_o);
         fence_regs_u2(pa);
