@@ -8,7 +8,8 @@ namespace DistrAttention.GpuTests;
 /// <summary>
 /// The DistrAttention training path on CUDA (docs/semantics.md, Q-tilde): the native Q̃ pre-pass (<c>da_qtilde</c>) against Q̃ built
 /// in TorchSharp ops from the same σ on the CPU, σ against the TorchSharp hash, and the gradients of Q̃ + exact attention
-/// against fp64 finite differences on CUDA.
+/// and of the literal per-block form (<see cref="DistrAttentionReference.Compute"/>, the oracle) against fp64 finite
+/// differences on CUDA.
 /// </summary>
 internal static class QTildeChecks
 {
@@ -22,10 +23,15 @@ internal static class QTildeChecks
         NativeQTilde(h, ScalarType.BFloat16, 64, 2, 64, DistrAttentionMode.Mean, n: 577);
         NativeQTilde(h, ScalarType.Float16, 64, 8, 128, DistrAttentionMode.Mean, n: 1000);
 
-        foreach (int g in new[] { 2, 4, 16 })
-            foreach (var mode in new[] { DistrAttentionMode.Mean, DistrAttentionMode.Sample })
-                foreach (bool causal in new[] { false, true })
-                    FiniteDifferences(h, g, mode, causal);
+        foreach (bool literal in new[] { false, true })
+        {
+            foreach (bool causal in new[] { false, true })
+                FiniteDifferences(h, 1, DistrAttentionMode.Mean, causal, literal); // G = 1: exact attention (no mode)
+            foreach (int g in new[] { 2, 4, 16 })
+                foreach (var mode in new[] { DistrAttentionMode.Mean, DistrAttentionMode.Sample })
+                    foreach (bool causal in new[] { false, true })
+                        FiniteDifferences(h, g, mode, causal, literal);
+        }
     }
 
     private static void NativeQTilde(Harness h, ScalarType dtype, int d, int g, int l, DistrAttentionMode mode, int n)
@@ -57,9 +63,12 @@ internal static class QTildeChecks
         });
     }
 
-    private static void FiniteDifferences(Harness h, int g, DistrAttentionMode mode, bool causal)
+    /// <param name="literal">Check <see cref="DistrAttentionReference.Compute"/> (the literal per-block form) instead of
+    /// <see cref="QTildeAttention.Attend"/> (Q̃ + exact attention, the training path).</param>
+    private static void FiniteDifferences(Harness h, int g, DistrAttentionMode mode, bool causal, bool literal)
     {
-        h.Check($"Q~ + exact attention gradients on CUDA fp64 vs finite differences: G={g} {mode}{(causal ? " causal" : "")}", () =>
+        string form = literal ? "literal reference (DistrAttentionReference.Compute)" : "Q~ + exact attention";
+        h.Check($"{form} gradients on CUDA fp64 vs finite differences: G={g} {mode}{(causal ? " causal" : "")}", () =>
         {
             using var scope = NewDisposeScope();
             const int seed = 4242;
@@ -70,7 +79,7 @@ internal static class QTildeChecks
             var weights = randn([1, 2, 20, 4], ScalarType.Float64).cuda();
             var options = new AttentionOptions { GroupSize = g, BlockSize = 16, Mode = mode, Causal = causal };
             var r = DistrAttentionLsh.ProjectionMatrix(16, options.Seed).cuda();
-            QTildeAttention.Attend(q, k, v, r, options).mul(weights).sum().backward();
+            Attend(q, k, v).mul(weights).sum().backward();
             double worst = 0;
             foreach (var (input, name) in new[] { (q, "q"), (k, "k"), (v, "v") })
             {
@@ -96,9 +105,12 @@ internal static class QTildeChecks
             }
             return $"ok: seed {seed}, worst scaled error {worst:E1}";
 
+            Tensor Attend(Tensor qi, Tensor ki, Tensor vi) =>
+                literal ? DistrAttentionReference.Compute(qi, ki, vi, r, options).Output : QTildeAttention.Attend(qi, ki, vi, r, options);
+
             double Loss(string name, Tensor replaced) =>
-                QTildeAttention.Attend(name == "q" ? replaced : q.detach(), name == "k" ? replaced : k.detach(),
-                    name == "v" ? replaced : v.detach(), r, options).mul(weights).sum().item<double>();
+                Attend(name == "q" ? replaced : q.detach(), name == "k" ? replaced : k.detach(),
+                    name == "v" ? replaced : v.detach()).mul(weights).sum().item<double>();
         });
     }
 }

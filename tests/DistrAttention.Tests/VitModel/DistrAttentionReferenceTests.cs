@@ -129,6 +129,36 @@ public class DistrAttentionReferenceTests
         FiniteDifferences.AssertMatch(module.forward, q, k, v, weights, (1, 1, 1), 1e-6, 1e-5, "seed 41");
     }
 
+    /// <summary>The Q̃ tests' grid (G ∈ {2, 4, 16} × Mean/Sample × causal or not) and G = 1 (Mean: the mode does not apply).</summary>
+    public static TheoryData<int, DistrAttentionMode, bool> LiteralGrid()
+    {
+        var data = QTildeAttentionTests.Grid();
+        data.Add(1, DistrAttentionMode.Mean, false);
+        data.Add(1, DistrAttentionMode.Mean, true);
+        return data;
+    }
+
+    /// <summary>
+    /// The literal per-block form, <see cref="DistrAttentionReference.Compute"/> (the oracle; the module's forward is the Q̃
+    /// form, checked in <see cref="QTildeAttentionTests"/>), against fp64 central differences over G, mode and causal. Nq = 20
+    /// with l = 16 gives a short last block; causal with Nk = 14 &lt; Nq gives rows that see no key.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(LiteralGrid))]
+    public void LiteralFormGradientsMatchFiniteDifferences(int g, DistrAttentionMode mode, bool causal)
+    {
+        using var scope = NewDisposeScope();
+        const long seed = 601; // the inputs of QTildeAttentionTests' check: no projection within eps of a sign change
+        var q = Randn(seed, ScalarType.Float64, 1, 2, 20, 16).requires_grad_();
+        var k = Randn(seed + 1, ScalarType.Float64, 1, 2, 14, 16).requires_grad_();
+        var v = Randn(seed + 2, ScalarType.Float64, 1, 2, 14, 4).requires_grad_();
+        var weights = Randn(seed + 3, ScalarType.Float64, 1, 2, 20, 4);
+        var options = new AttentionOptions { GroupSize = g, BlockSize = 16, Mode = mode, Causal = causal };
+        var r = DistrAttentionLsh.ProjectionMatrix(16, options.Seed);
+        FiniteDifferences.AssertMatch((a, b, c) => DistrAttentionReference.Compute(a, b, c, r, options).Output, q, k, v, weights,
+            (1, 3, 3), 1e-7, 1e-6, $"seed {seed}, G = {g}, {mode}, causal {causal}, literal form");
+    }
+
     [Theory]
     [InlineData(ScalarType.Float16)]
     [InlineData(ScalarType.BFloat16)]
