@@ -75,7 +75,11 @@ if want run; then
   {
     echo "# Fault injection: the kernel suite against deliberately broken kernels (issue 14)"
     echo
-    echo "- commit: ${DA_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}$(git diff --quiet HEAD -- native 2>/dev/null || echo ' (native/ has uncommitted changes)')"
+    dirty=""
+    if git rev-parse --git-dir >/dev/null 2>&1 && ! git diff --quiet HEAD -- native 2>/dev/null; then
+      dirty=" (native/ has uncommitted changes)"
+    fi
+    echo "- commit: ${DA_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}$dirty"
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); GPU: $(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)"
     echo "- faults (native/cuda/src/kernels/fault_injection.h, CMake -DDA_INJECT_FAULT=n, d = 64 fp16 kernels, sm_90a):"
     echo "  1 = the last key tile of the second query tile a persistent sm_90a CTA handles is skipped;"
