@@ -8,10 +8,11 @@
 #                   with bench/pytorch/vit_train_bench.py): train-bench.md, train-bench.json, train-bench-infer.png,
 #   6. sample-train: the sample's `train` on the embedded data (ViT-B/224, 1 epoch, batch 64, bf16), Exact and
 #                   DistrAttention G = 2, l = 64: the input pipeline in the loop (sample-train-*.txt, epoch images/s),
+#   7. timm-check:  timm checkpoints imported and compared with timm's logits, then fine-tuned (timm-check.txt),
 # writes logs, tables and PNGs to $OUT (default ./gpu-results) and prints a short summary last.
 # Environment:
 #   OUT
-#   STEPS            which of the steps to run (default "kernel gpu-tests vit-bench train-bench sample-train"). Without "kernel" the
+#   STEPS            which of the steps to run (default "kernel gpu-tests vit-bench train-bench sample-train timm-check"). Without "kernel" the
 #                    native library is still built (incrementally, no kernel suite), since the other steps need it.
 #                    Training benchmark alone: STEPS=train-bench scripts/gpu-suite.sh
 #   KERNEL_STEPS     (default "build suite"; "build" alone skips the Python kernel suite; also "fuzz", "sanitize", "faults",
@@ -27,7 +28,7 @@ ROOT=$PWD
 OUT=${OUT:-$ROOT/gpu-results}
 mkdir -p "$OUT"
 APP=$ROOT/.gpu-bundle/distrattention-gpu
-STEPS=${STEPS:-kernel gpu-tests vit-bench train-bench sample-train}
+STEPS=${STEPS:-kernel gpu-tests vit-bench train-bench sample-train timm-check}
 want() { case " $STEPS " in *" $1 "*) return 0 ;; esac; return 1; }
 COMMIT=${COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}
 export COMMIT
@@ -104,6 +105,17 @@ if want sample-train; then
       --output "$OUT/sample-train-$attention" >"$OUT/sample-train-$attention.txt" 2>&1 || status=1
     summary+=("sample train ($attention, ViT-B/224, 1 epoch): [$(( $(date +%s) - t0 ))s] $(grep -aoE '[0-9]+ img/s' "$OUT/sample-train-$attention.txt" | tail -1)")
   done
+fi
+
+# 7. timm checkpoints (random weights, fixed seeds) imported vs timm's logits, and a fine-tune of the import
+#    (bench/pytorch/export_timm_checkpoints.py, TimmImportChecks.cs). The ~480 MB of checkpoints stay outside $OUT.
+if want timm-check; then
+  t0=$(date +%s)
+  TIMM_DIR=${TIMM_DIR:-${TMPDIR:-/tmp}/distrattention-timm}
+  { python3 bench/pytorch/export_timm_checkpoints.py "$TIMM_DIR" && "$APP" timm-check "$TIMM_DIR"; } >"$OUT/timm-check.txt" 2>&1
+  rc=$?; [ $rc -eq 0 ] || status=1
+  summary+=("timm check: $(tail -1 "$OUT/timm-check.txt") rc=$rc [$(( $(date +%s) - t0 ))s]")
+  grep -E "^FAIL" "$OUT/timm-check.txt" | head -20
 fi
 
 echo "==== summary ===="
