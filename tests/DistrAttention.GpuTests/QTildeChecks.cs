@@ -63,8 +63,8 @@ internal static class QTildeChecks
         });
     }
 
-    /// <param name="literal">Check <see cref="DistrAttentionReference.Compute"/> (the literal per-block form) instead of
-    /// <see cref="QTildeAttention.Attend"/> (Q̃ + exact attention, the training path).</param>
+    // literal: check DistrAttentionReference.Compute (the literal per-block form) instead of QTildeAttention.Attend
+    // (Q̃ + exact attention, the training path).
     private static void FiniteDifferences(Harness h, int g, DistrAttentionMode mode, bool causal, bool literal)
     {
         string form = literal ? "literal reference (DistrAttentionReference.Compute)" : "Q~ + exact attention";
