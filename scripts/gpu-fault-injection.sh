@@ -39,7 +39,7 @@ if want build; then
   for f in "${FAULTS[@]}"; do
     (
       build=$ROOT/native/cuda/build-fault$f
-      cmake -S native/cuda -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_COMPILER="$NVCC" -DDA_BUILD_TESTS=OFF \
+      cmake -S native/cuda -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_COMPILER="$NVCC" -DDA_BUILD_TESTS=OFF -DDA_TUNING_KNOBS=ON \
           -DDA_INJECT_FAULT="$f" -DDA_CUDA_GENCODE="${DA_FAULT_GENCODE:--gencode=arch=compute_90a,code=sm_90a}" &&
         cmake --build "$build" -j "$jobs"
     ) >"$OUT/fault$f-build.log" 2>&1 &

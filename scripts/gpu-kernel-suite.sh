@@ -42,7 +42,7 @@ if want build; then
   [ "${DA_CLEAN:-0}" = 1 ] && rm -rf "$BUILD"
   t0=$(date +%s)
   # DA_INJECT_FAULT=0 always: this is the real library (a fault-injection build has its own folder)
-  cmake -S native/cuda -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_COMPILER="$NVCC" -DDA_INJECT_FAULT=0 \
+  cmake -S native/cuda -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_COMPILER="$NVCC" -DDA_INJECT_FAULT=0 -DDA_TUNING_KNOBS=ON \
       -DDA_PTXAS_VERBOSE=ON "${gencode_arg[@]}" >"$OUT/cmake.log" 2>&1 || { cat "$OUT/cmake.log"; exit 1; }
   if ! cmake --build "$BUILD" -j "$(nproc)" >"$OUT/build.log" 2>&1; then
     grep -E "error|Error" "$OUT/build.log" | head -60

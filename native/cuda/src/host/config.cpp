@@ -4,6 +4,7 @@
 #include <string>
 
 #include "internal.h"
+#include "tuning_knobs.h"
 
 namespace da {
 
@@ -19,13 +20,14 @@ int default_block_n(int sm, int head_dim, int group) {
 // mode) serves compute capability 9.x for d in {32, 64}, l in {64, 128}, the default key tile (or 128),
 // Nk >= kSm90MinNk, every G, mode, mask, lse and perm_out. Everything else (d = 128, block_n = 64,
 // tensors TMA cannot describe) runs on the portable kernel.
-// Environment (tests, benchmarks): DA_DISABLE_SM90=1 forces the portable kernel; DA_SM90_MIN_NK=n
-// overrides the Nk threshold; DA_EXPAND_Q=0 (K-hat mode, portable kernel only) also leaves it.
+// Tuning knobs (tests and benchmarks; compiled in only with DA_TUNING_KNOBS, tuning_knobs.h): DA_DISABLE_SM90=1
+// forces the portable kernel; DA_SM90_MIN_NK=n overrides the Nk threshold; DA_EXPAND_Q=0 (K-hat mode, portable
+// kernel only) also leaves it.
 constexpr int kSm90MinNk = 0;
 
 // DA_EXPAND_Q: 0 (K-hat mode forced), 1 (expand mode forced), -1 (not set: the measured default).
 static int expand_override() {
-    const char* e = std::getenv("DA_EXPAND_Q");
+    const char* e = tuning_knob("DA_EXPAND_Q");
     if (e == nullptr) return -1;
     return e[0] == '0' ? 0 : (e[0] == '1' ? 1 : -1);
 }
@@ -35,10 +37,10 @@ bool use_sm90(const da_fwd_params& p, int sm) {
     if (p.head_dim != 32 && p.head_dim != 64) return false;
     if (p.block_l != 64 && p.block_l != 128) return false;
     if (p.block_n != 0 && p.block_n != 128) return false;
-    const char* env = std::getenv("DA_DISABLE_SM90");
+    const char* env = tuning_knob("DA_DISABLE_SM90");
     if (env != nullptr && env[0] != '\0' && env[0] != '0') return false;
     if (p.group_size > 1 && expand_override() == 0) return false;
-    const char* e = std::getenv("DA_SM90_MIN_NK");
+    const char* e = tuning_knob("DA_SM90_MIN_NK");
     const int min_nk = e != nullptr ? std::atoi(e) : kSm90MinNk;
     return p.nk >= min_nk;
 }
@@ -59,7 +61,7 @@ bool use_expand(const da_fwd_params& p) {
 // unknown n runs variant 0.
 int sm90_variant(const da_fwd_params& p) {
     int v = p.nk >= 2048 ? 2 : 0;
-    if (const char* e = std::getenv("DA_SM90_VARIANT")) v = std::atoi(e);
+    if (const char* e = tuning_knob("DA_SM90_VARIANT")) v = std::atoi(e);
     return (v == 1 || v == 2 || v == 5 || v == 6) ? v : 0;
 }
 

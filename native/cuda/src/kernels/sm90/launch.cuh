@@ -77,10 +77,14 @@ cudaError_t launch_sm90_d(const FwdArgs& a, const KernelConfig& c, cudaStream_t 
         !make_tensor_map(&p.tmap_v, a.v, D, BF16, a.nk, a.heads, a.batch, a.v_rs, a.v_hs, a.v_bs, 128))
         return cudaErrorNotSupported;
     switch (c.sm90_variant) {
-        case 1: return launch_variant<Sm90Traits<D, 3, false, BF16>>(p, c.block_m, stream);
         case 2: return launch_variant<Sm90Traits<D, 3, true, BF16>>(p, c.block_m, stream);
+#if defined(DA_TUNING_KNOBS) && DA_TUNING_KNOBS
+        // Variants the dispatcher never picks (config.cpp: 0, or 2 from Nk = 2048): only in the tuning build,
+        // where DA_SM90_VARIANT forces them for the kernel suite and the benchmarks.
+        case 1: return launch_variant<Sm90Traits<D, 3, false, BF16>>(p, c.block_m, stream);
         case 5: return launch_variant<Sm90Traits<D, 3, true, BF16, 3>>(p, c.block_m, stream);
         case 6: return launch_variant<Sm90Traits<D, 3, true, BF16, 2>>(p, c.block_m, stream);
+#endif
         default: return launch_variant<Sm90Traits<D, 2, true, BF16>>(p, c.block_m, stream);
     }
 }
