@@ -46,7 +46,7 @@ internal static class QTildeTrainingChecks
             var gradQTilde = TensorMath.Seeded(seed + 1, CUDA, dtype, 4, 6, n, d);
             var sigma = NativeKernels.Permutations(q, r, l);
             var output = full([4, 6, n, d], double.NaN, dtype, CUDA); // poisoned: every entry must be written
-            NativeKernels.QTildeBackward(gradQTilde, sigma, r, options, output);
+            NativeKernels.QTildeBackward(gradQTilde, sigma, options, output);
             var w = QTilde.ExpansionMatrix(sigma.cpu(), g, mode, ScalarType.Float64);
             var expected = QTilde.ApplyBlockwise(gradQTilde.to(ScalarType.Float64).cpu(), w.transpose(-1, -2), l);
             double error = TensorMath.RelativeError(output, expected);

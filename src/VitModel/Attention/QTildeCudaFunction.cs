@@ -18,9 +18,9 @@ namespace DistrAttention.Vit.Attention;
 /// </summary>
 internal sealed class QTildeCudaFunction : autograd.SingleTensorFunction<QTildeCudaFunction>
 {
-    private const string StateKey = "state";
+    private const string OptionsKey = "options";
 
-    /// <summary>What the backward needs besides σ (not a tensor argument, so it has no gradient slot).</summary>
+    /// <summary>The forward's non-tensor arguments (R is not differentiated, so it gets no gradient slot).</summary>
     private sealed record State(Tensor Projection, AttentionOptions Options);
 
     /// <inheritdoc />
@@ -46,7 +46,7 @@ internal sealed class QTildeCudaFunction : autograd.SingleTensorFunction<QTildeC
         var sigma = empty([q.shape[0], q.shape[1], blocks, q.shape[3]], ScalarType.Int32, q.device);
         var qTilde = NativeKernels.QTilde(q, state.Projection, state.Options, sigma);
         ctx.save_for_backward([sigma]);
-        ctx.save_data(StateKey, state);
+        ctx.save_data(OptionsKey, state.Options); // the backward needs only σ and G, l, mode
         return qTilde;
     }
 
@@ -54,7 +54,7 @@ internal sealed class QTildeCudaFunction : autograd.SingleTensorFunction<QTildeC
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
     {
         ReturnedGradients.ReleaseEarlier();
-        var state = (State)ctx.get_data(StateKey);
+        var options = (AttentionOptions)ctx.get_data(OptionsKey);
         Tensor gradQ;
         using (var scope = NewDisposeScope())
         {
@@ -63,8 +63,8 @@ internal sealed class QTildeCudaFunction : autograd.SingleTensorFunction<QTildeC
             var saved = ctx.get_saved_variables();
             scope.Attach(saved);
             var sigma = saved[0];
-            gradQ = NativeKernels.QTildeBackward(DistrAttentionCuda.Prepare(grad_output), sigma,
-                state.Projection, state.Options).MoveToOuterDisposeScope();
+            gradQ = NativeKernels.QTildeBackward(DistrAttentionCuda.Prepare(grad_output), sigma, options)
+                .MoveToOuterDisposeScope();
         }
         ReturnedGradients.Hold(gradQ);
         return [gradQ, null!];

@@ -14,11 +14,11 @@ internal static class NativeArguments
     private const int StrideMultiple = 8; // elements: 16 bytes of fp16/bf16
     private const int Alignment = 16;     // bytes
 
-    /// <summary>Validates and builds the parameter struct.</summary>
+    /// <summary>Validates and builds the parameter struct; <c>r</c> null for a call that reads no R (<c>da_qtilde_backward</c>).</summary>
     /// <exception cref="ArgumentException">A tensor does not fit; the message names it.</exception>
     /// <exception cref="NotSupportedException">The configuration is valid but not supported by the kernel.</exception>
     public static DaFwdParams Build(
-        NativeTensorLayout q, NativeTensorLayout k, NativeTensorLayout v, NativeTensorLayout o, NativeTensorLayout r,
+        NativeTensorLayout q, NativeTensorLayout k, NativeTensorLayout v, NativeTensorLayout o, NativeTensorLayout? r,
         NativeTensorLayout? lse, NativeTensorLayout? permutations, AttentionOptions options, double? scale,
         bool requireCuda = true)
     {
@@ -50,8 +50,11 @@ internal static class NativeArguments
 
         int l = options.BlockSize;
         long blocks = (nq + l - 1) / l;
-        CheckDevice(r, q, requireCuda);
-        ExpectDense(r, ScalarType.Float32, [l, AttentionOptions.ProjectionCount]);
+        if (r is not null)
+        {
+            CheckDevice(r, q, requireCuda);
+            ExpectDense(r, ScalarType.Float32, [l, AttentionOptions.ProjectionCount]);
+        }
         if (lse is not null)
         {
             CheckDevice(lse, q, requireCuda);
@@ -68,7 +71,7 @@ internal static class NativeArguments
             StructSize = DaFwdParams.ExpectedSize,
             Version = DaAbi.ApiVersion,
             Q = new IntPtr(q.Address), K = new IntPtr(k.Address), V = new IntPtr(v.Address), O = new IntPtr(o.Address),
-            R = new IntPtr(r.Address),
+            R = r is null ? IntPtr.Zero : new IntPtr(r.Address),
             Lse = lse is null ? IntPtr.Zero : new IntPtr(lse.Address),
             PermOut = permutations is null ? IntPtr.Zero : new IntPtr(permutations.Address),
             QBatchStride = q.Strides[0], QHeadStride = q.Strides[1], QRowStride = q.Strides[2],

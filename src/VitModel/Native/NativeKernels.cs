@@ -100,7 +100,8 @@ public static class NativeKernels
 
     /// <summary>
     /// The hashing pre-pass alone (<c>da_qtilde</c>, docs/semantics.md, Q-tilde): Q̃ [B, H, Nq, d] in q's dtype and, optionally,
-    /// σ_b of every block. No autograd (training builds Q̃ from <see cref="Permutations"/> in TorchSharp ops).
+    /// σ_b of every block. No autograd (training wraps it with its adjoint <see cref="QTildeBackward"/> in
+    /// <c>QTildeCudaFunction</c>).
     /// </summary>
     /// <param name="q">Queries [B, H, Nq, d], CUDA, Float16/BFloat16 (the layout rules of <see cref="Forward"/>).</param>
     /// <param name="r">Projection matrix [l, 16].</param>
@@ -108,7 +109,7 @@ public static class NativeKernels
     /// <param name="permutations">Optional output: int32 [B, H, ceil(Nq/l), d], contiguous.</param>
     /// <exception cref="ArgumentException">A tensor does not fit; the message names it.</exception>
     /// <exception cref="DistrAttentionNativeException">The library is missing or returned an error.</exception>
-    public static Tensor QTilde(Tensor q, Tensor r, AttentionOptions options, Tensor? permutations = null)
+    public static unsafe Tensor QTilde(Tensor q, Tensor r, AttentionOptions options, Tensor? permutations = null)
     {
         ArgumentNullException.ThrowIfNull(q);
         ArgumentNullException.ThrowIfNull(r);
@@ -118,14 +119,10 @@ public static class NativeKernels
         var rDevice = ProjectionOnDeviceOf(r, q);
         // G = 1 writes only σ: Q~ = Q, so the output is (an alias of) q itself and is never written.
         var o = options.GroupSize == 1 ? q.alias() : empty(q.shape, q.dtype, q.device);
-        var layoutQ = NativeTensorLayout.Of(q, nameof(q));
-        // da_qtilde validates Q as keys and values too (one set of layout rules) and never reads them.
-        var p = NativeArguments.Build(layoutQ, layoutQ, layoutQ, NativeTensorLayout.Of(o, "output"),
-            NativeTensorLayout.Of(rDevice, nameof(r)), null,
-            permutations is null ? null : NativeTensorLayout.Of(permutations, nameof(permutations)), options, null);
-        p.K = IntPtr.Zero;
-        p.V = IntPtr.Zero;
-        LaunchQTilde(ref p);
+        var p = PrePassParams(NativeTensorLayout.Of(q, nameof(q)), NativeTensorLayout.Of(o, "output"),
+            NativeTensorLayout.Of(rDevice, nameof(r)), permutations is null ? null : NativeTensorLayout.Of(permutations, nameof(permutations)),
+            options);
+        Call(ref p, &NativeMethods.da_qtilde, "da_qtilde");
         return o.MoveToOuterDisposeScope();
     }
 
@@ -135,31 +132,37 @@ public static class NativeKernels
     /// </summary>
     /// <param name="gradQTilde">dQ̃ [B, H, Nq, d], CUDA, Float16/BFloat16 (the layout rules of <see cref="Forward"/>).</param>
     /// <param name="permutations">σ int32 [B, H, ceil(Nq/l), d], contiguous, as <see cref="QTilde"/> wrote it.</param>
-    /// <param name="r">Projection matrix [l, 16] (validated, not read).</param>
     /// <param name="options">G, l, mode.</param>
     /// <param name="output">Optional dQ [B, H, Nq, d] to write into; null allocates a contiguous one.</param>
     /// <exception cref="ArgumentException">A tensor does not fit; the message names it.</exception>
     /// <exception cref="DistrAttentionNativeException">The library is missing or returned an error.</exception>
-    public static unsafe Tensor QTildeBackward(Tensor gradQTilde, Tensor permutations, Tensor r, AttentionOptions options,
+    public static unsafe Tensor QTildeBackward(Tensor gradQTilde, Tensor permutations, AttentionOptions options,
         Tensor? output = null)
     {
         ArgumentNullException.ThrowIfNull(gradQTilde);
         ArgumentNullException.ThrowIfNull(permutations);
-        ArgumentNullException.ThrowIfNull(r);
         ArgumentNullException.ThrowIfNull(options);
         EnsureKernels();
         using var scope = NewDisposeScope();
-        var rDevice = ProjectionOnDeviceOf(r, gradQTilde);
         var dq = output ?? empty(gradQTilde.shape, gradQTilde.dtype, gradQTilde.device);
-        var layout = NativeTensorLayout.Of(gradQTilde, nameof(gradQTilde));
-        var p = NativeArguments.Build(layout, layout, layout, NativeTensorLayout.Of(dq, nameof(output)),
-            NativeTensorLayout.Of(rDevice, nameof(r)), null, NativeTensorLayout.Of(permutations, nameof(permutations)),
-            options, null);
-        p.K = IntPtr.Zero;
-        p.V = IntPtr.Zero;
-        p.R = IntPtr.Zero;
+        var p = PrePassParams(NativeTensorLayout.Of(gradQTilde, nameof(gradQTilde)), NativeTensorLayout.Of(dq, nameof(output)),
+            null, NativeTensorLayout.Of(permutations, nameof(permutations)), options); // the adjoint reads no R
         Call(ref p, &NativeMethods.da_qtilde_backward, "da_qtilde_backward");
         return output is null ? dq.MoveToOuterDisposeScope() : output;
+    }
+
+    /// <summary>
+    /// Parameters of <c>da_qtilde</c> / <c>da_qtilde_backward</c>, which read one [B, H, Nq, d] tensor and write one: the
+    /// input is validated as a forward's keys and values too (one set of layout rules), then K and V are cleared (never
+    /// read).
+    /// </summary>
+    private static DaFwdParams PrePassParams(NativeTensorLayout input, NativeTensorLayout output, NativeTensorLayout? r,
+        NativeTensorLayout? permutations, AttentionOptions options)
+    {
+        var p = NativeArguments.Build(input, input, input, output, r, null, permutations, options, null);
+        p.K = IntPtr.Zero;
+        p.V = IntPtr.Zero;
+        return p;
     }
 
     /// <summary>
@@ -183,9 +186,6 @@ public static class NativeKernels
 
     /// <summary>Calls <c>da_forward</c> on the legacy default stream; maps a failure to an exception.</summary>
     internal static unsafe void Launch(ref DaFwdParams p) => Call(ref p, &NativeMethods.da_forward, "da_forward");
-
-    /// <summary>Calls <c>da_qtilde</c> on the legacy default stream; maps a failure to an exception.</summary>
-    private static unsafe void LaunchQTilde(ref DaFwdParams p) => Call(ref p, &NativeMethods.da_qtilde, "da_qtilde");
 
     private static unsafe void Call(ref DaFwdParams p, delegate*<DaFwdParams*, IntPtr, int> function, string name)
     {
