@@ -1,9 +1,10 @@
+using DistrAttention.Tests.Shared;
 using Xunit;
 using static TorchSharp.torch;
 
 namespace DistrAttention.Tests.VitModel;
 
-/// <summary>Autograd gradients of an attention against central finite differences in fp64 (one shared check).</summary>
+/// <summary>Autograd gradients of an attention against central finite differences in fp64, as an xunit assertion (<see cref="FiniteDifferenceCheck"/>).</summary>
 internal static class FiniteDifferences
 {
     /// <summary>
@@ -22,30 +23,7 @@ internal static class FiniteDifferences
     public static void AssertMatch(Func<Tensor, Tensor, Tensor, Tensor> attention, Tensor q, Tensor k, Tensor v, Tensor weights,
         (int Q, int K, int V) strides, double absolute, double relative, string context)
     {
-        attention(q, k, v).mul(weights).sum().backward();
-        foreach (var (input, name, stride) in new[] { (q, "q", strides.Q), (k, "k", strides.K), (v, "v", strides.V) })
-        {
-            var analytic = input.grad!.flatten().data<double>().ToArray();
-            using var noGrad = no_grad();
-            var flat = input.detach().clone();
-            var values = flat.view(-1);
-            const double eps = 1e-6;
-            for (int index = 0; index < values.shape[0]; index += stride)
-            {
-                double original = values[index].item<double>();
-                values[index].fill_(original + eps);
-                double plus = Loss(name, flat);
-                values[index].fill_(original - eps);
-                double minus = Loss(name, flat);
-                values[index].fill_(original);
-                double numeric = (plus - minus) / (2 * eps);
-                Assert.True(Math.Abs(numeric - analytic[index]) < absolute + relative * Math.Abs(numeric),
-                    $"{context}: d/d{name}[{index}] autograd {analytic[index]}, finite difference {numeric}");
-            }
-        }
-
-        double Loss(string name, Tensor replaced) =>
-            attention(name == "q" ? replaced : q.detach(), name == "k" ? replaced : k.detach(), name == "v" ? replaced : v.detach())
-                .mul(weights).sum().item<double>();
+        var (failure, _) = FiniteDifferenceCheck.Run(attention, q, k, v, weights, strides, absolute, relative);
+        Assert.True(failure is null, $"{context}: {failure}");
     }
 }
