@@ -42,7 +42,7 @@ summary=()
 t0=$(date +%s)
 if want kernel; then
   OUT="$OUT/kernel" bash scripts/gpu-kernel-suite.sh ${KERNEL_STEPS:-build suite} >"$OUT/kernel-suite.txt" 2>&1 || status=1
-  summary+=("kernel suite: $(grep -E '^(suite|build|ctest|fuzz|fuzz under memcheck|memcheck \(small cases\)|fault injection.*|  (control.*|fault [0-9])):' "$OUT/kernel-suite.txt" | tr '\n' ' ')")
+  summary+=("kernel suite: $(grep -E '^(suite|build|ctest|fuzz|fuzz under memcheck|memcheck \(small cases, [0-9]+ shards\)|fault injection.*|  (control.*|fault [0-9])):' "$OUT/kernel-suite.txt" | tr '\n' ' ')")
 else
   OUT="$OUT/kernel" bash scripts/gpu-kernel-suite.sh build >"$OUT/kernel-suite.txt" 2>&1 || status=1
   summary+=("native build only: $(grep -E '^(build|ctest):' "$OUT/kernel-suite.txt" | tr '\n' ' ')[$(( $(date +%s) - t0 ))s]")

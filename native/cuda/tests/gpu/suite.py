@@ -21,7 +21,7 @@ permutation of DA_FLAG_DEBUG_NO_LSH; argument errors as status codes.
 Seeds are fixed (--seed, default 1234) and every input's seed is printed in its failure lines.
 --faults: the few cases that reach each deliberate fault of scripts/gpu-fault-injection.sh (d = 64 fp16 only, the
 kernels a fault-injection build has): a persistent shape, G = 1 (also against SDPA), 2 and 4, heads >= 2.
-Usage: python3 native/cuda/tests/gpu/suite.py [--small | --quick | --faults] [--seed N]   (DA_LIB: the library)
+Usage: python3 native/cuda/tests/gpu/suite.py [--small | --quick | --faults] [--seed N] [--shard I/N]   (DA_LIB: the library)
 """
 import argparse
 import contextlib
@@ -627,7 +627,13 @@ def main(argv=None):
     ap.add_argument("--faults", action="store_true",
                     help="the cases that reach the deliberate faults of scripts/gpu-fault-injection.sh (d = 64 fp16)")
     ap.add_argument("--seed", type=int, default=1234, help="first input seed (input set n uses seed + n)")
+    ap.add_argument("--shard", default="0/1",
+                    help="I/N: run only the (dtype, d, l) groups whose index mod N is I (the error and sign-tie cases in "
+                         "shard 0); every case keeps the seed it has in the unsharded run. For parallel memcheck runs")
     args = ap.parse_args(argv)
+    shard, shards = (int(x) for x in args.shard.split("/"))
+    if not 0 <= shard < shards:
+        ap.error(f"--shard: expected I/N with 0 <= I < N, got {args.shard}")
     SM90 = torch.cuda.get_device_capability()[0] == 9 and os.environ.get("DA_DISABLE_SM90", "0") in ("", "0")
     SDPA_CHECK = not args.small
     torch.manual_seed(args.seed)
@@ -659,16 +665,22 @@ def main(argv=None):
                   (1, 2, 256, 256), (1, 2, 77, 190), (1, 2, 513, 1030)]
         groups, modes = [1, 2, 4, 8, 16], [0, 1]
     if not args.faults:
-        error_cases(st, torch.Generator(device=DEV).manual_seed(next(seeds)))
+        error_seed = next(seeds)
+        if shard == 0:
+            error_cases(st, torch.Generator(device=DEV).manual_seed(error_seed))
+    group_index = counter(0)
     for dtype in dtypes:
         for d in dims:
             for l in ls:
+                mine = next(group_index) % shards == shard
                 R = da.make_r(l, seed=l + d)
                 for si, (B, H, Nq, Nk) in enumerate(shapes):
                     if args.small and H == 48 and (d, l) != (32, 128):
                         continue
                     kind = "uniform" if si % 3 == 2 else "randn"
                     seed = next(seeds)
+                    if not mine:
+                        continue
                     gen = torch.Generator(device=DEV).manual_seed(seed)
                     q, k, v = make_inputs(B, H, Nq, Nk, d, dtype, layout_bnhd=(si % 2 == 1), kind=kind, gen=gen)
                     ph = perms_host(q, l, R)
@@ -689,10 +701,10 @@ def main(argv=None):
                   flush=True)
     if args.faults:
         fault_persistent_case(st, seeds)
-    else:
+    elif shard == 0:
         tie_cases(st, dtypes, dims, seeds)
         print(f"  done sign-tie cases: {st.passed} passed, {st.failed} failed, {time.time()-t0:.0f}s", flush=True)
-    if not args.small and not args.faults:
+    if not args.small and not args.faults and shard == 0:
         persistent_cases(st, dtypes, dims, seeds)
     print()
     print("Limits: whole-tensor relative Frobenius " + ", ".join(f"{dt(t)} {FROB[t]:.2e}" for t in U)
