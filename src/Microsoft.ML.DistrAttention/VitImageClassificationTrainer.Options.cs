@@ -85,6 +85,13 @@ public sealed partial class VitImageClassificationTrainer
         /// <summary>Label smoothing of the cross-entropy loss, in [0, 1).</summary>
         public double LabelSmoothing { get; set; } = 0.1;
 
+        /// <summary>Clip the global gradient norm to this value before each AdamW step; 0 turns clipping off.</summary>
+        public double MaxGradNorm { get; set; } = 1.0;
+
+        /// <summary>How a model trained from scratch draws its initial weights (ignored when fine-tuning); see
+        /// <see cref="WeightInitialization"/> and bench/results/accuracy-recipe-h200.md for the measured choice.</summary>
+        public WeightInitialization Initialization { get; set; } = WeightInitialization.Timm;
+
         /// <summary>Augmentation: shift each training image by up to <see cref="RandomCropPadding"/> pixels (zero fill).</summary>
         public bool RandomCrop { get; set; } = true;
 

@@ -35,7 +35,7 @@ internal static class ModelFactory
         }
         var config = RequestedConfig(o, classCount);
         OptionsValidator.ValidateConfig(config);
-        return new VisionTransformer(config);
+        return new VisionTransformer(config, initialization: o.Initialization);
     }
 
     // A new module with the source's architecture: every tensor whose name and shape match is copied (so the

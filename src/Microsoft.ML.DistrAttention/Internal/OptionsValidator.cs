@@ -29,6 +29,10 @@ internal static class OptionsValidator
             throw Range(nameof(o.WeightDecay), o.WeightDecay, "must be ≥ 0");
         if (!(o.LabelSmoothing >= 0 && o.LabelSmoothing < 1))
             throw Range(nameof(o.LabelSmoothing), o.LabelSmoothing, "must be in [0, 1)");
+        if (!(o.MaxGradNorm >= 0) || double.IsInfinity(o.MaxGradNorm))
+            throw Range(nameof(o.MaxGradNorm), o.MaxGradNorm, "must be ≥ 0 (0 turns clipping off)");
+        if (!Enum.IsDefined(o.Initialization))
+            throw Range(nameof(o.Initialization), o.Initialization, "must be Timm or PyTorchDefault");
         if (o.RandomCropPadding < 0)
             throw Range(nameof(o.RandomCropPadding), o.RandomCropPadding, "must be ≥ 0");
         if (o.NumberOfThreads is { } threads && threads <= 0)

@@ -33,11 +33,11 @@ internal sealed class TrainingLoop(VitImageClassificationTrainer.Options options
         var schedule = new LearningRateSchedule(o.LearningRate, o.MinLearningRate,
             (int)Math.Round(o.WarmupEpochs * batchesPerEpoch), totalSteps);
 
-        // AdamW on flat float32 master weights (decay on matrices and embeddings only), clipping at norm 1 (keeps early
-        // ViT training stable), the model's precision.
+        // AdamW on flat float32 master weights (decay on matrices and embeddings only), clipping at MaxGradNorm, the
+        // model's precision.
         using var optimizer = new TrainingStep(model, new TrainingStepOptions
         {
-            LearningRate = o.LearningRate, WeightDecay = o.WeightDecay, LabelSmoothing = o.LabelSmoothing, MaxGradNorm = 1.0,
+            LearningRate = o.LearningRate, WeightDecay = o.WeightDecay, LabelSmoothing = o.LabelSmoothing, MaxGradNorm = o.MaxGradNorm,
         }, parallel);
 
         var history = new List<EpochMetrics>();

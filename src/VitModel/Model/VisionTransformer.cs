@@ -28,11 +28,13 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     private readonly Linear head;
 #pragma warning restore IDE1006
 
-    /// <summary>Builds a randomly initialised model (timm init: truncated normal σ = 0.02, zero biases).</summary>
+    /// <summary>Builds a randomly initialised model.</summary>
     /// <param name="config">Architecture; validated.</param>
     /// <param name="name">Module name.</param>
+    /// <param name="initialization">How the weights are drawn (default timm's: truncated normal σ = 0.02, zero biases).</param>
     /// <exception cref="ArgumentException">The configuration is invalid; the message names the field.</exception>
-    public VisionTransformer(VitConfig config, string name = "vit") : base(name)
+    public VisionTransformer(VitConfig config, string name = "vit", WeightInitialization initialization = WeightInitialization.Timm)
+        : base(name)
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
@@ -51,7 +53,7 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         norm = nn.LayerNorm(config.EmbedDim, eps: LayerNormEpsilon);
         head = nn.Linear(config.EmbedDim, config.NumClasses);
         RegisterComponents();
-        VitInitialization.Apply(this);
+        VitInitialization.Apply(this, initialization);
     }
 
     /// <summary>The architecture; <see cref="VitConfig.Attention"/> reflects the last <see cref="SetAttention"/>.</summary>

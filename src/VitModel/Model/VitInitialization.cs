@@ -4,16 +4,28 @@ using static TorchSharp.torch;
 
 namespace DistrAttention.Vit.Model;
 
-/// <summary>timm-style initialisation: truncated normal (σ = 0.02) for position/class embeddings and Linear weights, zero biases.</summary>
+/// <summary>The initial weights of a freshly built model (<see cref="WeightInitialization"/>).</summary>
 internal static class VitInitialization
 {
     private const double Std = 0.02;
     private const double Bound = 2.0; // timm truncates at ±2 absolute, i.e. ±100σ
 
     /// <summary>Initialises a freshly built model in place.</summary>
-    public static void Apply(VisionTransformer model)
+    public static void Apply(VisionTransformer model, WeightInitialization initialization)
     {
         using var noGrad = no_grad();
+        if (initialization == WeightInitialization.PyTorchDefault)
+        {
+            // The modules' constructors already drew PyTorch's defaults; only the embeddings have none.
+            foreach (var (name, parameter) in model.named_parameters())
+            {
+                if (name == "pos_embed") parameter.normal_(0, Std);
+                else if (name == "cls_token") parameter.zero_();
+            }
+            return;
+        }
+        if (initialization != WeightInitialization.Timm)
+            throw new ArgumentOutOfRangeException(nameof(initialization), initialization, "Expected Timm or PyTorchDefault.");
         foreach (var (name, parameter) in model.named_parameters())
             if (name is "cls_token" or "pos_embed")
                 TruncatedNormal(parameter);

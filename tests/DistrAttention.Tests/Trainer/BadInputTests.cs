@@ -1,4 +1,5 @@
 using DistrAttention.Vit.Attention;
+using DistrAttention.Vit.Model;
 using DistrAttention.Runtime;
 using Microsoft.ML;
 using Microsoft.ML.DistrAttention;
@@ -74,6 +75,8 @@ public class BadInputTests
         { "BatchSize", o => o.BatchSize = -1 },
         { "LearningRate", o => o.LearningRate = double.NaN },
         { "LabelSmoothing", o => o.LabelSmoothing = 1 },
+        { "MaxGradNorm", o => o.MaxGradNorm = -1 },
+        { "Initialization", o => o.Initialization = (WeightInitialization)7 },
         { "EarlyStoppingPatience", o => o.EarlyStoppingPatience = 2 },
         { "NormalizationStd", o => o.NormalizationStd = [1f, 0f, 1f] },
         { "NormalizationMean", o => o.NormalizationMean = [0.5f] },

@@ -79,6 +79,20 @@ public class VisionTransformerTests
     }
 
     [Fact]
+    public void PyTorchDefaultInitialisationKeepsTheModuleDefaults()
+    {
+        using var model = new VisionTransformer(VitConfig.Tiny(imageSize: 32, numClasses: 10) with { Depth = 2 },
+            initialization: WeightInitialization.PyTorchDefault);
+        var state = model.state_dict();
+        // Kaiming-uniform with a = √5: U(±1/√fan_in), std 1/√(3·fan_in); fc1's fan_in is the width 192.
+        double expected = 1 / Math.Sqrt(3 * 192.0);
+        Assert.InRange(state["blocks.0.mlp.fc1.weight"].std().item<float>(), 0.9 * expected, 1.1 * expected);
+        Assert.True(state["head.bias"].abs().max().item<float>() > 0, "biases keep their uniform draw");
+        Assert.Equal(0.0, state["cls_token"].abs().max().item<float>());
+        Assert.InRange(state["pos_embed"].std().item<float>(), 0.015, 0.025);
+    }
+
+    [Fact]
     public void SetAttentionSwapsKernelsAndKeepsWeights()
     {
         using var scope = NewDisposeScope();
