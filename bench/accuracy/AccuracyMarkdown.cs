@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Text;
+
+namespace DistrAttention.Bench.Accuracy;
+
+/// <summary>The markdown of the accuracy record: setup, recipe choice, the table by phase, the bar verdict.</summary>
+public static class AccuracyMarkdown
+{
+    private static readonly CultureInfo C = CultureInfo.InvariantCulture;
+
+    /// <summary>Renders the whole record.</summary>
+    public static string Render(ReportContext context, IReadOnlyList<RowSummary> rows, string? recipeChoice)
+    {
+        var md = new StringBuilder();
+        md.AppendLine(C, $"# Accuracy at ViT scale: full Fashion-MNIST on the {context.Machine} — {context.Date}, commit {context.Commit}").AppendLine();
+        md.AppendLine(C, $"Command (GPU machine): `{context.Command}`; tables: `{context.ReportCommand}`.").AppendLine();
+        md.AppendLine("Setup: a ViT with ViT-Tiny's dims (width 192, 3 heads, head dim d = 64, depth 12, MLP 768), patch 2 on 28×28 grey " +
+                      "images (N = 197 tokens), trained from scratch through the sample's `train` (the ML.NET trainer) in bf16 on " +
+                      "the 60,000 training images of Fashion-MNIST (Debian `dataset-fashion-mnist`), tested on its 10,000 test images; " +
+                      "batch 256, AdamW (weight decay 0.05), cosine schedule after warm-up, no label smoothing. Up to three runs " +
+                      "shared the GPU at a time, so seconds per epoch are indicative only.").AppendLine();
+        var exact = rows.FirstOrDefault(r => r.Phase == "table" && r.Row == "exact");
+        foreach (var phase in new[] { "table", "finetune", "swapin" })
+        {
+            var section = rows.Where(r => r.Phase == phase).OrderBy(r => RowNames.Order(r.Row)).ToList();
+            if (section.Count == 0) continue;
+            md.AppendLine(C, $"## Test accuracy, {RowNames.Phase(phase)}").AppendLine();
+            md.AppendLine("| attention | seeds | test accuracy (mean ± std) | per seed | vs Exact (points) | epochs | s/epoch |");
+            md.AppendLine("|---|---:|---:|---|---:|---:|---:|");
+            foreach (var r in section)
+            {
+                string delta = exact is null ? "–" : (100 * (r.MeanTest - exact.MeanTest)).ToString("+0.00;−0.00;0.00", C);
+                int epochs = r.Runs.Max(x => x.Epochs);
+                md.AppendLine(C, $"| {RowNames.Describe(r.Row)} | {r.Runs.Count} | {100 * r.MeanTest:F2} ± {100 * r.StdTest:F2} % | " +
+                                 $"{string.Join(", ", r.Runs.Select(x => (100 * x.TestAccuracy).ToString("F2", C)))} | {delta} | " +
+                                 $"{(epochs > 0 ? epochs.ToString(C) : "–")} | {(r.SecondsPerEpoch > 0 ? r.SecondsPerEpoch.ToString("F1", C) : "–")} |");
+            }
+            md.AppendLine();
+        }
+        md.Append(Verdict(rows, exact));
+        var recipe = rows.Where(r => r.Phase == "recipe").OrderByDescending(r => r.MeanValidation ?? 0).ToList();
+        if (recipe.Count > 0)
+        {
+            md.AppendLine("## Recipe choice (from scratch, Exact, 10 % of the training images held out)").AppendLine();
+            md.AppendLine("Chosen on the final epoch's validation accuracy, mean over seeds; the test accuracy is shown, not used.").AppendLine();
+            md.AppendLine("| variant | seeds | epochs | validation (mean ± std) | per seed | test (mean) | chosen |");
+            md.AppendLine("|---|---:|---:|---:|---|---:|---|");
+            foreach (var r in recipe)
+                md.AppendLine(C, $"| `{r.Row}` | {r.Runs.Count} | {r.Runs.Max(x => x.Epochs)} | {100 * (r.MeanValidation ?? 0):F2} ± {100 * r.StdValidation:F2} % | " +
+                                 $"{string.Join(", ", r.Runs.Select(x => (100 * (x.ValidationAccuracy ?? 0)).ToString("F2", C)))} | " +
+                                 $"{100 * r.MeanTest:F2} % | {(r.Row == recipeChoice ? "**yes**" : "")} |");
+            md.AppendLine();
+        }
+        return md.ToString();
+    }
+
+    // Issue 17's bar: DistrAttention G = 2 (from scratch or fine-tuned from Exact) within 1.0 point of Exact's mean.
+    private static string Verdict(IReadOnlyList<RowSummary> rows, RowSummary? exact)
+    {
+        var md = new StringBuilder("## The bar: DistrAttention G = 2 within 1.0 point of Exact\n\n");
+        if (exact is null) return md.AppendLine("No Exact row: no verdict.\n").ToString();
+        foreach (var r in rows.Where(r => r.Phase is "table" or "finetune" && r.Row is "mean-g2-l64" or "sample-g2-l64" or "mean-g2-l128"))
+        {
+            double gap = 100 * (exact.MeanTest - r.MeanTest);
+            md.AppendLine(C, $"- {RowNames.Describe(r.Row)}, {RowNames.Phase(r.Phase)}: {gap:F2} points below Exact " +
+                             $"({r.Runs.Count} seeds): **{(gap <= 1.0 ? "met" : "missed")}**");
+        }
+        return md.AppendLine().ToString();
+    }
+}
