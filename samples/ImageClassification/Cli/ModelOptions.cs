@@ -31,13 +31,25 @@ public sealed class ModelOptions
         Description = "Float32, BFloat16 or Float16 for the whole model (autocast-like; default: BFloat16 on CUDA, Float32 on the CPU).",
     };
     private readonly Option<int> seed = new("--seed") { Description = "Random seed.", DefaultValueFactory = _ => Defaults.Seed };
+    private readonly Option<string> init = new("--init")
+    {
+        Description = "Initial weights of a model trained from scratch: timm (truncated normal 0.02) or pytorch (the modules' defaults).",
+        DefaultValueFactory = _ => "timm",
+    };
+    private readonly Option<double> maxGradNorm = new("--max-grad-norm") { Description = "Clip the global gradient norm to this (0 = off).", DefaultValueFactory = _ => 1.0 };
+    private readonly Option<double> warmupEpochs = new("--warmup-epochs") { Description = "Epochs of linear learning-rate warm-up.", DefaultValueFactory = _ => 1.0 };
 
     /// <summary>Creates the options (each instance belongs to one command).</summary>
-    public ModelOptions() => attention.AcceptOnlyFromAmong("exact", "distr");
+    public ModelOptions()
+    {
+        attention.AcceptOnlyFromAmong("exact", "distr");
+        init.AcceptOnlyFromAmong("timm", "pytorch");
+    }
 
     /// <summary>Every option, in help order.</summary>
     public IEnumerable<Option> All =>
-        [preset, imageSize, patchSize, channels, attention, groupSize, blockSize, mode, epochs, batchSize, learningRate, device, precision, seed];
+        [preset, imageSize, patchSize, channels, attention, groupSize, blockSize, mode, epochs, batchSize, learningRate, device, precision, seed,
+         init, maxGradNorm, warmupEpochs];
 
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
@@ -63,5 +75,8 @@ public sealed class ModelOptions
         Device = parse.GetValue(device),
         Precision = parse.GetValue(precision),
         Seed = parse.GetValue(seed),
+        Initialization = parse.GetValue(init) == "pytorch" ? WeightInitialization.PyTorchDefault : WeightInitialization.Timm,
+        MaxGradNorm = parse.GetValue(maxGradNorm),
+        WarmupEpochs = parse.GetValue(warmupEpochs),
     };
 }

@@ -156,6 +156,9 @@ public static class TrainRunner
         RandomCrop = s.Augment,
         RandomCropPadding = 2, // 4 px of a 28 px image loses too much of a garment
         LabelSmoothing = 0,    // measured without; the small model underfits rather than overconfides
+        Initialization = s.Initialization,
+        MaxGradNorm = s.MaxGradNorm,
+        WarmupEpochs = s.WarmupEpochs,
     };
 
     private static string Describe(DistrAttention.Vit.Model.VitConfig c)

@@ -75,4 +75,13 @@ public sealed record TrainSettings
 
     /// <summary>CPU threads for libtorch; null uses every core.</summary>
     public int? Threads { get; init; }
+
+    /// <summary>Initial weights of a model trained from scratch (ignored when fine-tuning).</summary>
+    public WeightInitialization Initialization { get; init; } = WeightInitialization.Timm;
+
+    /// <summary>Global gradient-norm clipping threshold; 0 turns clipping off.</summary>
+    public double MaxGradNorm { get; init; } = 1.0;
+
+    /// <summary>Epochs of linear learning-rate warm-up.</summary>
+    public double WarmupEpochs { get; init; } = 1.0;
 }
