@@ -16,7 +16,9 @@ internal static class RealActivationReport
     public const string DefaultTestImages = "samples/ImageClassification/data/fashion-mnist-subset/test";
 
     private static readonly int[] Groups = [2, 4, 8, 16];
-    private static readonly int[] BlockSizes = [16, 32, 64];
+
+    // The LSH block sizes worth tabulating: the small sample model has N = 17 tokens, a ViT at scale ~197 (l >= 64 there).
+    private static int[] BlockSizesFor(long tokens) => tokens <= 64 ? [16, 32, 64] : [64, 128];
     private static readonly DistrAttentionMode[] Modes = [DistrAttentionMode.Mean, DistrAttentionMode.Sample];
 
     /// <summary>Prints the report for <paramref name="pipelineZip"/> on the images under <paramref name="testFolder"/>.</summary>
@@ -37,7 +39,8 @@ internal static class RealActivationReport
                           $"{Describe(trained)} (seed {trained.Seed}).  ");
         Console.WriteLine($"Inputs: {b} test images (`{testFolder}`, all of them), preprocessed like the trainer; " +
                           $"Q, K, V captured at each block's attention seam while the model runs with its trained attention: " +
-                          $"[{b}, {h}, {n}, {d}] per block (N = {n} tokens: 16 patches + class token; d = {d}).  ");
+                          $"[{b}, {h}, {n}, {d}] per block (N = {n} tokens: {n - 1} patches + class token; d = {d}).  ");
+        var blockSizes = BlockSizesFor(n);
         Console.WriteLine($"Cross-check: the saved ML.NET pipeline (`LoadWithVit`) scores {pipelineAccuracy:P2} on the same images; " +
                           $"its probabilities differ from the bench's forward pass by at most {difference:E1}.");
 
@@ -50,18 +53,18 @@ internal static class RealActivationReport
         for (int i = 0; i < blocks.Count; i++)
             Console.WriteLine($"| {i} | {ActivationStatistics.CommonModeShare(blocks[i].Q):F3} | {ActivationStatistics.CommonModeShare(blocks[i].K):F3} |");
 
-        var errors = MeasureAll(blocks);
-        PrintMeanTable(errors, blocks.Count);
-        PrintSameShapeBaseline(errors, blocks.Count, blocks[0].Q.shape);
-        foreach (int l in BlockSizes)
+        var errors = MeasureAll(blocks, blockSizes);
+        PrintMeanTable(errors, blocks.Count, blockSizes);
+        PrintSameShapeBaseline(errors, blocks.Count, blocks[0].Q.shape, blockSizes[0]);
+        foreach (int l in blockSizes)
             PrintPerBlockTable(errors, blocks.Count, l);
-        PrintAccuracy(vit, test, trained, pipelineAccuracy, SwappedAttentionAccuracy.FromLogits(logits, test));
+        PrintAccuracy(vit, test, trained, pipelineAccuracy, SwappedAttentionAccuracy.FromLogits(logits, test), blockSizes);
         Console.Error.WriteLine($"done in {clock.Elapsed.TotalSeconds:F1} s");
     }
 
     // errors[(block, G, mode, l)] = (output, score); exact attention is computed once per block.
     private static Dictionary<(int Block, int G, DistrAttentionMode Mode, int L), (double Output, double Score)> MeasureAll(
-        IReadOnlyList<(Tensor Q, Tensor K, Tensor V)> blocks)
+        IReadOnlyList<(Tensor Q, Tensor K, Tensor V)> blocks, int[] blockSizes)
     {
         var errors = new Dictionary<(int, int, DistrAttentionMode, int), (double, double)>();
         for (int i = 0; i < blocks.Count; i++)
@@ -71,7 +74,7 @@ internal static class RealActivationReport
             using var exact = exactModule.forward(q, k, v);
             foreach (int g in Groups)
                 foreach (var mode in Modes)
-                    foreach (int l in BlockSizes)
+                    foreach (int l in blockSizes)
                         errors[(i, g, mode, l)] = ApproximationError.Measure(q, k, v, exact, new AttentionOptions
                         {
                             GroupSize = g, BlockSize = l, Mode = mode, Implementation = AttentionImplementation.Reference,
@@ -81,25 +84,25 @@ internal static class RealActivationReport
     }
 
     private static void PrintMeanTable(
-        Dictionary<(int Block, int G, DistrAttentionMode Mode, int L), (double Output, double Score)> errors, int blockCount)
+        Dictionary<(int Block, int G, DistrAttentionMode Mode, int L), (double Output, double Score)> errors, int blockCount,
+        int[] blockSizes)
     {
         Console.WriteLine();
         Console.WriteLine($"#### Mean over the {blockCount} blocks (output / score relative error)");
         Console.WriteLine();
-        Console.WriteLine("| G | mode | " + string.Join(" | ", BlockSizes.Select(l => $"l={l}")) + " |");
-        Console.WriteLine("|---|---|" + string.Concat(BlockSizes.Select(_ => "---:|")));
+        Console.WriteLine("| G | mode | " + string.Join(" | ", blockSizes.Select(l => $"l={l}")) + " |");
+        Console.WriteLine("|---|---|" + string.Concat(blockSizes.Select(_ => "---:|")));
         foreach (int g in Groups)
             foreach (var mode in Modes)
                 Console.WriteLine($"| {g} | {mode} | " + string.Join(" | ",
-                    BlockSizes.Select(l => Cell(Mean(errors, blockCount, g, mode, l)))) + " |");
+                    blockSizes.Select(l => Cell(Mean(errors, blockCount, g, mode, l)))) + " |");
     }
 
     // The synthetic tables use N = 256, d = 64; this puts Gaussian and uniform inputs of the real shape beside the real ones.
     private static void PrintSameShapeBaseline(
         Dictionary<(int Block, int G, DistrAttentionMode Mode, int L), (double Output, double Score)> errors, int blockCount,
-        long[] shape)
+        long[] shape, int l)
     {
-        const int l = 16;
         using var scope = NewDisposeScope();
         using var generator = new Generator(1234);
         var synthetic = new (string Name, Func<Tensor> Draw)[]
@@ -146,7 +149,7 @@ internal static class RealActivationReport
     }
 
     private static void PrintAccuracy(SavedVitSegment vit, TestImages test, AttentionOptions trained,
-        double pipelineAccuracy, double hookedAccuracy)
+        double pipelineAccuracy, double hookedAccuracy, int[] blockSizes)
     {
         Console.WriteLine();
         Console.WriteLine($"#### Test accuracy with the attention swapped (no fine-tuning; {test.Paths.Count} images)");
@@ -157,7 +160,8 @@ internal static class RealActivationReport
         Console.WriteLine($"| as trained, bench forward pass (hooked) | {hookedAccuracy:P2} |");
         using var model = vit.LoadModel();
         var swaps = new List<AttentionOptions> { AttentionOptions.Exact };
-        foreach (var (l, mode) in new[] { (16, DistrAttentionMode.Mean), (64, DistrAttentionMode.Mean), (16, DistrAttentionMode.Sample) })
+        foreach (var (l, mode) in new[] { (blockSizes[0], DistrAttentionMode.Mean), (blockSizes[^1], DistrAttentionMode.Mean),
+                                          (blockSizes[0], DistrAttentionMode.Sample) })
             foreach (int g in new[] { 2, 4, 8 })
                 swaps.Add(trained with { Kind = AttentionKind.DistrAttention, GroupSize = g, BlockSize = l, Mode = mode,
                     Implementation = AttentionImplementation.Reference });
