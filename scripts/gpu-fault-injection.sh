@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test of the kernel suite (issue 14: "a deliberately broken kernel fails the suite"). Builds the library three
-# times, each with one deliberate kernel fault (CMake -DDA_INJECT_FAULT=1|2|3, native/cuda/src/kernels/fault_injection.h:
+# times, each with one deliberate kernel fault (CMake -DDA_INJECT_FAULT=1|2|3, native/cuda/src/kernels/common/fault_injection.h:
 #   1 the last key tile of the second query tile a persistent sm_90a CTA handles is skipped,
 #   2 an off-by-one in a group's column (column 0 counted in the next group),
 #   3 a wrong softmax scale (1.25x) on head 1)
@@ -81,7 +81,7 @@ if want run; then
     fi
     echo "- commit: ${DA_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}$dirty"
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); GPU: $(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)"
-    echo "- faults (native/cuda/src/kernels/fault_injection.h, CMake -DDA_INJECT_FAULT=n, d = 64 fp16 kernels, sm_90a):"
+    echo "- faults (native/cuda/src/kernels/common/fault_injection.h, CMake -DDA_INJECT_FAULT=n, d = 64 fp16 kernels, sm_90a):"
     echo "  1 = the last key tile of the second query tile a persistent sm_90a CTA handles is skipped;"
     echo "  2 = an off-by-one in a group's column (column 0 counted in the next group: pre-pass, expand and K-hat modes);"
     echo "  3 = a wrong softmax scale (1.25x) on head 1 (sm_90a and portable kernels)"

@@ -4,9 +4,10 @@
 #include <string>
 
 #include "../host/internal.h"
-#include "launch.cuh"
-#include "qtilde_backward_kernel.cuh"
-#include "sm90/launch.cuh"
+#include "kernels/hash/qtilde_backward_kernel.cuh"
+#include "kernels/hash/qtilde_kernel.cuh"
+#include "kernels/sm80/launch.cuh"
+#include "kernels/sm90/launch.cuh"
 
 namespace da {
 

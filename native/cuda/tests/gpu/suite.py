@@ -643,7 +643,7 @@ def main(argv=None):
     print(f"seeds: input set n uses --seed + n = {args.seed} + n (printed as seed=... in its lines); "
           f"sm_90a path {'active' if SM90 else 'inactive'}", flush=True)
     if args.faults:
-        # Each fault of native/cuda/src/kernels/fault_injection.h is reached: 1 by the second query tile of a persistent
+        # Each fault of native/cuda/src/kernels/common/fault_injection.h is reached: 1 by the second query tile of a persistent
         # sm_90a CTA (48 heads x 9 tiles of 128 rows = 432 > 2 x 132 SMs, 3 key tiles each; and Nk = 2050, variant 2),
         # 2 by every G > 1 run, 3 by head 1 of every run. Only d = 64 fp16: the kernels a fault-injection build has.
         dtypes, dims, ls = [torch.float16], [64], [64, 128]

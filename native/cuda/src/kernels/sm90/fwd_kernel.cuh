@@ -6,16 +6,18 @@
 // and run the key loop of each query tile (mainloop.cuh); the epilogue of one query tile overlaps the
 // loads of the next.
 // The kernel computes exact attention of its Q input: for G > 1 that input is Q~ from the hashing
-// pre-pass (../qtilde_kernel.cuh), so DistrAttention costs the pre-pass plus this kernel.
+// pre-pass (../hash/qtilde_kernel.cuh), so DistrAttention costs the pre-pass plus this kernel.
 #pragma once
 #include <type_traits>
 
-#include "../../common/fwd_args.h"
-#include "../fault_injection.h"
-#include "../utils.cuh"
+#include "barriers.cuh"
+#include "common/fwd_args.h"
+#include "kernels/common/fault_injection.h"
+#include "kernels/common/utils.cuh"
 #include "mainloop.cuh"
 #include "params.h"
 #include "producer.cuh"
+#include "registers.cuh"
 #include "tma.cuh"
 #include "traits.cuh"
 #include "wgmma.cuh"

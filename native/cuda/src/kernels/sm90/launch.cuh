@@ -7,11 +7,11 @@
 
 #include <cstdlib>
 
-#include "../../common/fwd_args.h"
-#include "../device_props.cuh"
-#include "../qtilde_kernel.cuh"
-#include "../smem_attr.cuh"
+#include "common/fwd_args.h"
 #include "fwd_kernel.cuh"
+#include "kernels/common/device_props.cuh"
+#include "kernels/common/smem_attr.cuh"
+#include "kernels/hash/qtilde_kernel.cuh"
 #include "params.h"
 
 namespace da {

@@ -13,10 +13,12 @@
 #pragma once
 #include <type_traits>
 
-#include "../../common/fwd_args.h"
-#include "../softmax.cuh"
-#include "../fault_injection.h"
-#include "../utils.cuh"
+#include "barriers.cuh"
+#include "common/fwd_args.h"
+#include "kernels/common/fault_injection.h"
+#include "kernels/common/softmax.cuh"
+#include "kernels/common/utils.cuh"
+#include "registers.cuh"
 #include "traits.cuh"
 #include "wgmma.cuh"
 

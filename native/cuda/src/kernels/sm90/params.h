@@ -4,7 +4,7 @@
 #pragma once
 #include <cuda.h>
 
-#include "../../common/fwd_args.h"
+#include "common/fwd_args.h"
 
 namespace da {
 namespace sm90 {

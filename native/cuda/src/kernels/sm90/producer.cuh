@@ -6,8 +6,9 @@
 //   full barriers: 1 arrival (arrive.expect_tx) + the tile's bytes;
 //   empty barriers: one arrival per consumer thread, after its wgmma on the buffer completed.
 #pragma once
-#include "tma.cuh"
+#include "barriers.cuh"
 #include "params.h"
+#include "tma.cuh"
 #include "traits.cuh"
 
 namespace da {

@@ -1,4 +1,4 @@
-// tma.cuh — bulk tensor copies (TMA) into shared memory, completing on transaction mbarriers, and the
+// tma.cuh — bulk tensor copies (TMA) into shared memory, completing on transaction mbarriers (barriers.cuh), and the
 // swizzled shared-memory addressing that the copies and the wgmma descriptors share.
 //
 // A tile of ROWS rows x D columns (16-bit elements) is stored as D*2/kRowBytes boxes of ROWS rows of
@@ -9,7 +9,6 @@
 #include <stdint.h>
 
 #include "swizzle.h"
-#include "wgmma.cuh"
 
 namespace da {
 namespace sm90 {
@@ -23,14 +22,6 @@ struct SwizzledTile {
     static constexpr int kAtomBytes = 8 * kRowBytes;              // 8-row swizzle atom
     static_assert(D == 32 || D == 64 || D == 128, "head dim");
 };
-
-__device__ __forceinline__ void fence_barrier_init() {
-    asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
-}
-
-__device__ __forceinline__ void mbar_arrive_expect_tx(uint32_t bar, uint32_t bytes) {
-    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;\n" ::"r"(bar), "r"(bytes) : "memory");
-}
 
 __device__ __forceinline__ void prefetch_tensor_map(const void* tmap) {
     asm volatile("prefetch.tensormap [%0];\n" ::"l"(reinterpret_cast<uint64_t>(tmap)) : "memory");

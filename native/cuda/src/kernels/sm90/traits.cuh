@@ -3,7 +3,7 @@
 // Persistent CTA (one per SM, looping over query tiles) = 1 producer warpgroup (one thread issues the
 // TMA copies) + kNWG consumer warpgroups of 64 query rows each (query tile 64 * kNWG). The kernel is
 // exact attention on its "Q" input, which for G > 1 is Q~ written by the hashing pre-pass
-// (../qtilde_kernel.cuh).
+// (../hash/qtilde_kernel.cuh).
 //   kPingPong: consumer warpgroups take turns issuing their GEMMs (named barriers), so one warpgroup's
 //              softmax overlaps another's tensor-core work;
 // Inside a warpgroup, S(j) and O += P(j-1) V(j-1) are issued back to back (FA3's intra-warpgroup

@@ -1,6 +1,7 @@
-// wgmma.cuh — sm_90a PTX wrappers: warpgroup MMA (A from registers, B from a shared-memory
-// descriptor), swizzled shared-memory matrix descriptors, mbarriers, named barriers, register
-// rebalancing, proxy fences. Everything here is only compiled for sm_90a (the callers guard with DA_SM90_ENABLED).
+// wgmma.cuh — sm_90a warpgroup MMA: swizzled shared-memory matrix descriptors, wgmma fence/commit/wait,
+// the register-A (WgmmaRS, O += P V) and shared-A (wgmma_ss_s, S = Q K^T) forms, and the proxy fence.
+// The mbarriers and named barriers are in barriers.cuh, register rebalancing and register fences in registers.cuh.
+// Everything in the three is only compiled for sm_90a: the callers guard with DA_SM90_ENABLED, defined here.
 #pragma once
 #include <stdint.h>
 
@@ -38,70 +39,9 @@ template <int N>
 __device__ __forceinline__ void wgmma_wait() {
     asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(N) : "memory");
 }
-// Keeps the compiler from moving accesses of an accumulator across wgmma issue/wait.
-template <int N>
-__device__ __forceinline__ void fence_regs(float (&r)[N]) {
-#pragma unroll
-    for (int i = 0; i < N; ++i) asm volatile("" : "+f"(r[i])::"memory");
-}
-template <int NB>
-__device__ __forceinline__ void fence_acc(float (&r)[NB][4]) {
-#pragma unroll
-    for (int i = 0; i < NB; ++i)
-#pragma unroll
-        for (int e = 0; e < 4; ++e) asm volatile("" : "+f"(r[i][e])::"memory");
-}
-template <int N>
-__device__ __forceinline__ void fence_regs_u(uint32_t (&r)[N]) {
-#pragma unroll
-    for (int i = 0; i < N; ++i) asm volatile("" : "+r"(r[i])::"memory");
-}
-
-template <int N>
-__device__ __forceinline__ void fence_regs_u2(uint32_t (&r)[N][4]) {
-#pragma unroll
-    for (int i = 0; i < N; ++i)
-#pragma unroll
-        for (int e = 0; e < 4; ++e) asm volatile("" : "+r"(r[i][e])::"memory");
-}
 
 // Generic-proxy shared-memory writes (st.shared, cp.async) made visible to the async proxy (wgmma).
 __device__ __forceinline__ void fence_proxy_async() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
-
-template <int kRegs>
-__device__ __forceinline__ void setmaxnreg_inc() {
-    asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;\n" ::"n"(kRegs));
-}
-template <int kRegs>
-__device__ __forceinline__ void setmaxnreg_dec() {
-    asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;\n" ::"n"(kRegs));
-}
-
-__device__ __forceinline__ void named_bar_sync(int id, int nthreads) {
-    asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(nthreads) : "memory");
-}
-__device__ __forceinline__ void named_bar_arrive(int id, int nthreads) {
-    asm volatile("bar.arrive %0, %1;\n" ::"r"(id), "r"(nthreads) : "memory");
-}
-
-__device__ __forceinline__ void mbar_init(uint32_t addr, uint32_t count) {
-    asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(addr), "r"(count) : "memory");
-}
-__device__ __forceinline__ void mbar_arrive(uint32_t addr) {
-    asm volatile("{\n.reg .b64 st;\nmbarrier.arrive.shared::cta.b64 st, [%0];\n}\n" ::"r"(addr) : "memory");
-}
-__device__ __forceinline__ void mbar_wait(uint32_t addr, uint32_t parity) {
-    uint32_t done = 0;
-    do {
-        asm volatile(
-            "{\n.reg .pred p;\n"
-            "mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\n"
-            "selp.u32 %0, 1, 0, p;\n}\n"
-            : "=r"(done)
-            : "r"(addr), "r"(parity)
-            : "memory");
-    } while (!done);
-}
 
 // D[64 x N] (+)= A[64 x 16] (registers, the m16n8k16 A-fragment layout per warp) * B[16 x N]
 // (shared memory descriptor; kTransB = 0: B stored K-major, 1: N-major). fp32 accumulators in the

@@ -10,8 +10,8 @@
 //   Mq[t][c] = 1/G if c in group t (Mean), or 1 if c == sigma_b[tG] (Sample)   (Q-hat = Q Mq^T)
 // Padding rows t >= d/G are zero, so the padded contraction adds nothing.
 #pragma once
-#include "fault_injection.h"
-#include "utils.cuh"
+#include "kernels/common/fault_injection.h"
+#include "kernels/common/utils.cuh"
 
 namespace da {
 

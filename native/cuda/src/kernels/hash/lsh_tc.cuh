@@ -11,9 +11,9 @@
 // recompute_ties = false (DA_FLAG_DEBUG_NO_TIE_RECOMPUTE, tests only) keeps the tensor-core signs, to show
 // that the recomputation is what makes near-tie inputs bit-exact.
 #pragma once
+#include "kernels/common/smem_access.cuh"
+#include "kernels/common/utils.cuh"
 #include "lsh.cuh"
-#include "smem_access.cuh"
-#include "utils.cuh"
 
 namespace da {
 

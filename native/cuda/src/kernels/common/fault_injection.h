@@ -3,10 +3,11 @@
 // into a library of its own build folder, with the d = 64 fp16 kernels only; the default, 0, compiles none, and
 // every shipped build is configured with 0. With 0 the code below each `#if DA_INJECT_FAULT == n` is not compiled.
 //   1: the last key tile of the second query tile a persistent sm_90a CTA handles is masked out entirely
-//      (sm90/mainloop.cuh), as if the loop had skipped it;
-//   2: an off-by-one in a group's column: column 0 is counted in the next group (lsh.cuh: build_expand_matrix, used by
-//      the sm_90a pre-pass and the portable expand mode, and build_group_matrices, the portable K-hat mode);
-//   3: a wrong softmax scale (1.25x) on head 1 (sm90/fwd_kernel.cuh, fwd_kernel.cuh).
+//      (kernels/sm90/mainloop.cuh), as if the loop had skipped it;
+//   2: an off-by-one in a group's column: column 0 is counted in the next group (kernels/hash/lsh.cuh:
+//      build_expand_matrix, used by the sm_90a pre-pass and the portable expand mode, and build_group_matrices, the
+//      portable K-hat mode);
+//   3: a wrong softmax scale (1.25x) on head 1 (kernels/sm90/fwd_kernel.cuh, kernels/sm80/fwd_kernel.cuh).
 #pragma once
 
 #ifndef DA_INJECT_FAULT

@@ -8,13 +8,13 @@
 // is exact attention on Q~. Running the hash as its own grid spreads it over every SM instead of
 // leaving the tensor cores idle in each attention CTA's prologue.
 #pragma once
-#include "../common/fwd_args.h"
+#include "common/fwd_args.h"
+#include "kernels/common/smem_access.cuh"
+#include "kernels/common/smem_attr.cuh"
+#include "kernels/common/tile_mma.cuh"
+#include "kernels/common/utils.cuh"
 #include "lsh.cuh"
 #include "lsh_tc.cuh"
-#include "smem_access.cuh"
-#include "smem_attr.cuh"
-#include "tile_mma.cuh"
-#include "utils.cuh"
 
 namespace da {
 

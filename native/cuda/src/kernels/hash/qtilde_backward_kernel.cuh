@@ -4,8 +4,8 @@
 // the others 0 (fp32 sums, one rounding). A memory-bound pass: coalesced 16-byte tile loads and stores,
 // the scattered column reads in shared memory.
 #pragma once
-#include "../common/fwd_args.h"
-#include "utils.cuh"
+#include "common/fwd_args.h"
+#include "kernels/common/utils.cuh"
 
 namespace da {
 

@@ -3,7 +3,7 @@
 #pragma once
 #include <cuda_runtime.h>
 
-#include "../common/fwd_args.h"
+#include "common/fwd_args.h"
 #include "fwd_kernel.cuh"
 
 namespace da {

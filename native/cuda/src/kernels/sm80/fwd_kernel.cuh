@@ -11,14 +11,14 @@
 //   5. O /= rowsum, store; lse = scale*max + ln(sum).
 // G = 1 (kHat == false) skips step 3/4's grouping and runs exact attention on Q and K directly.
 #pragma once
-#include "../common/fwd_args.h"
-#include "fault_injection.h"
+#include "common/fwd_args.h"
 #include "kernel_traits.cuh"
-#include "lsh.cuh"
-#include "smem_access.cuh"
-#include "softmax.cuh"
-#include "tile_mma.cuh"
-#include "utils.cuh"
+#include "kernels/common/fault_injection.h"
+#include "kernels/common/smem_access.cuh"
+#include "kernels/common/softmax.cuh"
+#include "kernels/common/tile_mma.cuh"
+#include "kernels/common/utils.cuh"
+#include "kernels/hash/lsh.cuh"
 
 namespace da {
 
