@@ -1,9 +1,14 @@
 // fwd_args.h — plain-C++ description of one forward launch, shared by the host code
-// (validation, configuration, dispatch) and the CUDA kernels. No CUDA types here.
+// (validation, configuration, launch sequence) and the CUDA kernels. No CUDA types here.
 #pragma once
 #include <cstdint>
 
 namespace da {
+
+// How a group's columns are combined into Q-hat (da_fwd_params.mode, docs/semantics.md step 4): a template parameter
+// of the kernels that group (the portable kernel's expand and K-hat paths, the Q~ pre-pass and its adjoint), chosen
+// by the dispatcher (kernels/dispatch.cu). Same values as da_mode.
+enum class GroupMode : int32_t { kMean = 0, kSample = 1 };
 
 // The kernel configuration chosen by the host (see config.cpp).
 struct KernelConfig {
@@ -15,9 +20,10 @@ struct KernelConfig {
     bool sm90 = false;  // the sm_90a kernel (wgmma, warp specialisation) instead of the portable one
     // G > 1 without K-hat: the portable kernel expands Q-hat back to d columns (Q~[i,c] = Q-hat[i, group(c)])
     // and contracts S = Q~ K^T over d, which equals Q-hat K-hat^T (K-hat kept in fp32 instead of rounded).
-    // Runs the G = 1 instance (kdg stays the logical d/G). See docs/performance.md (expand mode).
+    // Runs an instance of contraction width d (kdg stays the logical d/G). See docs/performance.md (expand mode).
     bool expand = false;
-    // Variant of the sm_90a kernel (sm90/launch.cuh): 0, 1, 2, 5 or 6; see sm90_variant in config.cpp.
+    GroupMode mode = GroupMode::kMean;  // ignored for G = 1
+    // Variant of the sm_90a kernel (kernels/sm90/launch.cuh): 0, 1, 2, 5 or 6; see sm90_variant in config.cpp.
     int sm90_variant = 0;
 };
 
@@ -35,8 +41,7 @@ struct FwdArgs {
     int64_t v_bs = 0, v_hs = 0, v_rs = 0;
     int64_t o_bs = 0, o_hs = 0, o_rs = 0;
     int32_t batch = 0, heads = 0, nq = 0, nk = 0;
-    int32_t group = 1;       // G
-    int32_t mode = 0;        // 0 mean, 1 sample
+    int32_t group = 1;       // G (the grouping mode is KernelConfig::mode, a template parameter of the kernels)
     int32_t causal = 0;
     int32_t no_lsh = 0;      // debug: identity permutation
     int32_t no_tie_recompute = 0;  // debug: the tensor-core hash keeps near-tie signs (DA_FLAG_DEBUG_NO_TIE_RECOMPUTE)

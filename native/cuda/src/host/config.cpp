@@ -56,7 +56,7 @@ bool use_expand(const da_fwd_params& p) {
     return forced >= 0 ? forced == 1 : p.group_size == 2;
 }
 
-// Variant of the sm_90a attention kernel (sm90/launch.cuh), measured fastest per shape: 2 (3 consumer warpgroups,
+// Variant of the sm_90a attention kernel (kernels/sm90/launch.cuh), measured fastest per shape: 2 (3 consumer warpgroups,
 // ping-pong) from Nk = 2048 on, else 0 (2 warpgroups). DA_SM90_VARIANT=n forces one (benchmarks, tests); an
 // unknown n runs variant 0.
 int sm90_variant(const da_fwd_params& p) {
@@ -79,6 +79,10 @@ const char* kernel_name(const KernelConfig& c) {
     return c.kdg == c.head_dim ? "portable/exact" : "portable/khat";
 }
 
+static_assert(static_cast<int>(GroupMode::kMean) == DA_MODE_MEAN && static_cast<int>(GroupMode::kSample) == DA_MODE_SAMPLE,
+              "GroupMode and da_mode agree");
+GroupMode group_mode(int mode) { return mode == DA_MODE_SAMPLE ? GroupMode::kSample : GroupMode::kMean; }
+
 int select_config(const da_fwd_params& p, int sm, KernelConfig* cfg, std::string* msg) {
     if (sm < 80) {
         *msg = "DistrAttention kernels need compute capability 8.0 or newer (this GPU is " +
@@ -92,6 +96,7 @@ int select_config(const da_fwd_params& p, int sm, KernelConfig* cfg, std::string
     c.block_m = p.block_l;
     c.block_n = p.block_n != 0 ? p.block_n : default_block_n(sm, p.head_dim, p.group_size);
     c.bf16 = p.dtype == DA_DTYPE_BF16;
+    c.mode = group_mode(p.mode);
     c.expand = use_expand(p);  // portable kernel; the sm_90a kernel always expands
     c.sm90 = use_sm90(p, sm);
     c.sm90_variant = sm90_variant(p);
@@ -107,7 +112,7 @@ FwdArgs make_args(const da_fwd_params& p, const KernelConfig& cfg) {
     a.v_bs = p.v_batch_stride; a.v_hs = p.v_head_stride; a.v_rs = p.v_row_stride;
     a.o_bs = p.o_batch_stride; a.o_hs = p.o_head_stride; a.o_rs = p.o_row_stride;
     a.batch = p.batch; a.heads = p.heads; a.nq = p.nq; a.nk = p.nk;
-    a.group = p.group_size; a.mode = p.mode;
+    a.group = p.group_size;
     a.causal = (p.flags & DA_FLAG_CAUSAL) ? 1 : 0;
     a.no_lsh = (p.flags & DA_FLAG_DEBUG_NO_LSH) ? 1 : 0;
     a.no_tie_recompute = (p.flags & DA_FLAG_DEBUG_NO_TIE_RECOMPUTE) ? 1 : 0;

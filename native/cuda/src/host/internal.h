@@ -2,7 +2,7 @@
 #pragma once
 #include <string>
 
-#include "../common/fwd_args.h"
+#include "common/fwd_args.h"
 #include "distr_attention.h"
 
 namespace da {
@@ -25,17 +25,20 @@ int select_config(const da_fwd_params& p, int sm, KernelConfig* cfg, std::string
 // "portable/exact", "portable/expand", "portable/khat". A static string.
 const char* kernel_name(const KernelConfig& cfg);
 
+// The grouping mode of a validated da_fwd_params.mode.
+GroupMode group_mode(int mode);
+
 // Fills FwdArgs from validated params and config.
 FwdArgs make_args(const da_fwd_params& p, const KernelConfig& cfg);
 
-// Implemented by the CUDA dispatcher (dispatch.cu) or by the stub (stub_dispatch.cpp).
-// Queries the device (arch, pointer kinds), selects the configuration and launches.
+// launch.cpp, on validated params: queries the device (arch, pointer kinds), selects the configuration and
+// launches through common/kernel_launch.h (the CUDA dispatcher, kernels/dispatch.cu, or stub_dispatch.cpp).
 int launch_forward(const da_fwd_params& p, void* stream, std::string* msg);
 
-// The hashing pre-pass alone (da_qtilde) on validated params; CUDA dispatcher or stub.
+// The hashing pre-pass alone (da_qtilde).
 int launch_qtilde_only(const da_fwd_params& p, void* stream, std::string* msg);
 
-// The adjoint of Q -> Q~ (da_qtilde_backward) on validated params; CUDA dispatcher or stub.
+// The adjoint of Q -> Q~ (da_qtilde_backward).
 int launch_qtilde_backward(const da_fwd_params& p, void* stream, std::string* msg);
 
 }  // namespace da

@@ -1,9 +1,14 @@
-// dispatch.cu — CUDA side of da_forward: device checks, configuration, launch table.
+// dispatch.cu — the CUDA side of common/kernel_launch.h: device queries, and the launch tables that turn a
+// KernelConfig (d, l, dtype, path, grouping mode) into the kernel instance that serves it. The instances are those
+// of the one list in cmake/instantiations.cmake, which generates their .cu files and kernel_instances.h (the
+// DA_*_FOR_ALL lists below).
 #include <cuda_runtime.h>
 
 #include <string>
 
-#include "../host/internal.h"
+#include "common/kernel_launch.h"
+#include "distr_attention.h"
+#include "kernel_instances.h"
 #include "kernels/hash/qtilde_backward_kernel.cuh"
 #include "kernels/hash/qtilde_kernel.cuh"
 #include "kernels/sm80/launch.cuh"
@@ -11,10 +16,24 @@
 
 namespace da {
 
-DA_FOR_ALL(DA_DECLARE_LAUNCH)
+// Declared here, defined (explicitly instantiated) in the generated .cu files.
+#define DA_SM80_DECLARE(D, BM, BF16, PATH, MODE)                                        \
+    extern template cudaError_t launch_fwd_d<D, BM, BF16, PortablePath::PATH, GroupMode::MODE>( \
+        const FwdArgs&, const KernelConfig&, cudaStream_t);
+#define DA_HASH_DECLARE(D, BF16, MODE)                                                              \
+    extern template cudaError_t launch_qtilde<D, BF16, GroupMode::MODE>(const QtildeArgs&, cudaStream_t); \
+    extern template cudaError_t launch_qtilde_backward_kernel<D, BF16, GroupMode::MODE>(              \
+        const QtildeBackwardArgs&, cudaStream_t);
+DA_SM80_FOR_ALL(DA_SM80_DECLARE)
+DA_HASH_FOR_ALL(DA_HASH_DECLARE)
 namespace sm90 {
-DA_SM90_FOR_ALL(DA_SM90_DECLARE_LAUNCH)
-}
+#define DA_SM90_DECLARE(D, BF16) \
+    extern template cudaError_t launch_sm90_d<D, BF16>(const FwdArgs&, const KernelConfig&, PrepassFn, cudaStream_t);
+DA_SM90_FOR_ALL(DA_SM90_DECLARE)
+}  // namespace sm90
+#undef DA_SM80_DECLARE
+#undef DA_HASH_DECLARE
+#undef DA_SM90_DECLARE
 
 namespace {
 
@@ -23,7 +42,71 @@ int cuda_fail(std::string* msg, const char* what, cudaError_t e) {
     return DA_ERR_CUDA;
 }
 
-// Checks that ptr is memory the current device can read and write.
+using LaunchFn = cudaError_t (*)(const FwdArgs&, const KernelConfig&, cudaStream_t);
+using Sm90LaunchFn = cudaError_t (*)(const FwdArgs&, const KernelConfig&, sm90::PrepassFn, cudaStream_t);
+using QtildeBackwardFn = cudaError_t (*)(const QtildeBackwardArgs&, cudaStream_t);
+
+// The portable kernel's path for cfg (da_last_kernel: "portable/exact", "portable/expand", "portable/khat").
+PortablePath portable_path(const KernelConfig& c) {
+    if (c.expand) return PortablePath::kExpand;
+    return c.kdg == c.head_dim ? PortablePath::kExact : PortablePath::kKHat;
+}
+
+// G = 1 has no grouping: its instance is listed with kMean only.
+LaunchFn find_launch(int d, int bm, bool bf16, PortablePath path, GroupMode mode) {
+    if (path == PortablePath::kExact) mode = GroupMode::kMean;
+#define DA_TABLE_ENTRY(D, BM, BF16, PATH, MODE)                                                     \
+    if (d == D && bm == BM && bf16 == BF16 && path == PortablePath::PATH && mode == GroupMode::MODE) \
+        return &launch_fwd_d<D, BM, BF16, PortablePath::PATH, GroupMode::MODE>;
+    DA_SM80_FOR_ALL(DA_TABLE_ENTRY)
+#undef DA_TABLE_ENTRY
+    return nullptr;
+}
+
+Sm90LaunchFn find_launch_sm90(int d, bool bf16) {
+#define DA_TABLE_ENTRY(D, BF16) \
+    if (d == D && bf16 == BF16) return &sm90::launch_sm90_d<D, BF16>;
+    DA_SM90_FOR_ALL(DA_TABLE_ENTRY)
+#undef DA_TABLE_ENTRY
+    return nullptr;
+}
+
+sm90::PrepassFn find_qtilde(int d, bool bf16, GroupMode mode) {
+#define DA_TABLE_ENTRY(D, BF16, MODE) \
+    if (d == D && bf16 == BF16 && mode == GroupMode::MODE) return &launch_qtilde<D, BF16, GroupMode::MODE>;
+    DA_HASH_FOR_ALL(DA_TABLE_ENTRY)
+#undef DA_TABLE_ENTRY
+    return nullptr;
+}
+
+QtildeBackwardFn find_qtilde_backward(int d, bool bf16, GroupMode mode) {
+#define DA_TABLE_ENTRY(D, BF16, MODE)                      \
+    if (d == D && bf16 == BF16 && mode == GroupMode::MODE) \
+        return &launch_qtilde_backward_kernel<D, BF16, GroupMode::MODE>;
+    DA_HASH_FOR_ALL(DA_TABLE_ENTRY)
+#undef DA_TABLE_ENTRY
+    return nullptr;
+}
+
+int no_kernel(std::string* msg) {
+    *msg = "no kernel for this configuration (internal)";
+    return DA_ERR_INTERNAL;
+}
+
+}  // namespace
+
+int current_device(int* device, int* sm, std::string* msg) {
+    cudaError_t e = cudaGetDevice(device);
+    if (e != cudaSuccess) return cuda_fail(msg, "cudaGetDevice failed", e);
+    int major = 0, minor = 0;
+    if ((e = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, *device)) != cudaSuccess)
+        return cuda_fail(msg, "cudaDeviceGetAttribute failed", e);
+    if ((e = cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, *device)) != cudaSuccess)
+        return cuda_fail(msg, "cudaDeviceGetAttribute failed", e);
+    *sm = major * 10 + minor;
+    return DA_OK;
+}
+
 int check_device_pointer(const void* ptr, const char* name, int device, std::string* msg) {
     cudaPointerAttributes attr{};
     cudaError_t e = cudaPointerGetAttributes(&attr, ptr);
@@ -44,152 +127,44 @@ int check_device_pointer(const void* ptr, const char* name, int device, std::str
     return DA_OK;
 }
 
-using LaunchFn = cudaError_t (*)(const FwdArgs&, const KernelConfig&, cudaStream_t);
-
-LaunchFn find_launch(int d, int bm, bool bf16) {
-#define DA_TABLE_ENTRY(D, BM, BF16) \
-    if (d == D && bm == BM && bf16 == BF16) return &launch_fwd_d<D, BM, BF16>;
-    DA_FOR_ALL(DA_TABLE_ENTRY)
-#undef DA_TABLE_ENTRY
-    return nullptr;
-}
-
-LaunchFn find_launch_sm90(int d, bool bf16) {
-#define DA_SM90_TABLE_ENTRY(D, BF16) \
-    if (d == D && bf16 == BF16) return &sm90::launch_sm90_d<D, BF16>;
-    DA_SM90_FOR_ALL(DA_SM90_TABLE_ENTRY)
-#undef DA_SM90_TABLE_ENTRY
-    return nullptr;
-}
-
-}  // namespace
-
-int launch_forward(const da_fwd_params& p, void* stream, std::string* msg) {
-    int device = 0;
-    cudaError_t e = cudaGetDevice(&device);
-    if (e != cudaSuccess) return cuda_fail(msg, "cudaGetDevice failed", e);
-    int major = 0, minor = 0;
-    if ((e = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device)) != cudaSuccess)
-        return cuda_fail(msg, "cudaDeviceGetAttribute failed", e);
-    if ((e = cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device)) != cudaSuccess)
-        return cuda_fail(msg, "cudaDeviceGetAttribute failed", e);
-
-    struct {
-        const void* ptr;
-        const char* name;
-    } ptrs[] = {{p.q, "q"}, {p.k, "k"}, {p.v, "v"}, {p.o, "o"}, {p.r, "r"}, {p.lse, "lse"}, {p.perm_out, "perm_out"}};
-    for (auto& x : ptrs) {
-        if (x.ptr == nullptr) continue;
-        int st = check_device_pointer(x.ptr, x.name, device, msg);
-        if (st != DA_OK) return st;
-    }
-
-    KernelConfig cfg;
-    int st = select_config(p, major * 10 + minor, &cfg, msg);
-    if (st != DA_OK) return st;
-    const FwdArgs args = make_args(p, cfg);
-    if (cfg.sm90) {
-        LaunchFn fn90 = find_launch_sm90(cfg.head_dim, cfg.bf16);
-        e = fn90 != nullptr ? fn90(args, cfg, static_cast<cudaStream_t>(stream)) : cudaErrorNotSupported;
-        if (e == cudaSuccess) {
-            set_last_kernel(kernel_name(cfg));
-            return DA_OK;
-        }
+int launch_forward_kernels(const FwdArgs& args, KernelConfig* cfg, void* stream, std::string* msg) {
+    const cudaStream_t s = static_cast<cudaStream_t>(stream);
+    cudaError_t e;
+    if (cfg->sm90) {
+        const Sm90LaunchFn fn90 = find_launch_sm90(cfg->head_dim, cfg->bf16);
+        const sm90::PrepassFn prepass = find_qtilde(cfg->head_dim, cfg->bf16, cfg->mode);
+        e = fn90 != nullptr && prepass != nullptr ? fn90(args, *cfg, prepass, s) : cudaErrorNotSupported;
+        if (e == cudaSuccess) return DA_OK;
         if (e != cudaErrorNotSupported) return cuda_fail(msg, "DistrAttention sm_90a kernel launch failed", e);
-        cfg.sm90 = false;  // TMA cannot describe these tensors: the portable kernel serves them
+        cfg->sm90 = false;  // TMA cannot describe these tensors: the portable kernel serves them
     }
-    LaunchFn fn = find_launch(cfg.head_dim, cfg.block_m, cfg.bf16);
-    if (fn == nullptr) {
-        *msg = "no kernel for this configuration (internal)";
-        return DA_ERR_INTERNAL;
-    }
-    e = fn(args, cfg, static_cast<cudaStream_t>(stream));
+    const LaunchFn fn = find_launch(cfg->head_dim, cfg->block_m, cfg->bf16, portable_path(*cfg), cfg->mode);
+    if (fn == nullptr) return no_kernel(msg);
+    e = fn(args, *cfg, s);
     if (e == cudaErrorInvalidValue) {
         (void)cudaGetLastError();
-        *msg = "kernel launch rejected the configuration (d=" + std::to_string(cfg.head_dim) +
-               ", kdg=" + std::to_string(cfg.kdg) + ", l=" + std::to_string(cfg.block_m) +
-               ", block_n=" + std::to_string(cfg.block_n) + "): invalid value";
+        *msg = "kernel launch rejected the configuration (d=" + std::to_string(cfg->head_dim) +
+               ", kdg=" + std::to_string(cfg->kdg) + ", l=" + std::to_string(cfg->block_m) +
+               ", block_n=" + std::to_string(cfg->block_n) + "): invalid value";
         return DA_ERR_CUDA;
     }
     if (e != cudaSuccess) return cuda_fail(msg, "DistrAttention kernel launch failed", e);
-    set_last_kernel(kernel_name(cfg));
     return DA_OK;
 }
 
-// Device checks shared by da_qtilde and da_qtilde_backward: compute capability, d, and that every
-// pointer given is device memory of the current device.
-static int check_prepass_device(const da_fwd_params& p, const char* function, std::string* msg) {
-    int device = 0;
-    cudaError_t e = cudaGetDevice(&device);
-    if (e != cudaSuccess) return cuda_fail(msg, "cudaGetDevice failed", e);
-    int major = 0;
-    if ((e = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device)) != cudaSuccess)
-        return cuda_fail(msg, "cudaDeviceGetAttribute failed", e);
-    if (major < 8) {
-        *msg = std::string(function) + " needs compute capability 8.0 or newer";
-        return DA_ERR_UNSUPPORTED;
-    }
-    if (p.head_dim != 32 && p.head_dim != 64) {
-        *msg = std::string(function) + " supports head_dim 32 and 64 (got " + std::to_string(p.head_dim) + ")";
-        return DA_ERR_UNSUPPORTED;
-    }
-    struct {
-        const void* ptr;
-        const char* name;
-    } ptrs[] = {{p.q, "q"}, {p.o, "o"}, {p.r, "r"}, {p.perm_out, "perm_out"}};
-    for (auto& x : ptrs) {
-        if (x.ptr == nullptr) continue;
-        const int st = check_device_pointer(x.ptr, x.name, device, msg);
-        if (st != DA_OK) return st;
-    }
-    return DA_OK;
-}
-
-int launch_qtilde_only(const da_fwd_params& p, void* stream, std::string* msg) {
-    const int st = check_prepass_device(p, "da_qtilde", msg);
-    if (st != DA_OK) return st;
-    cudaError_t e;
-    KernelConfig cfg;
-    cfg.head_dim = p.head_dim;
-    cfg.block_m = p.block_l;
-    cfg.bf16 = p.dtype == DA_DTYPE_BF16;
-    QtildeArgs qa;
-    qa.a = make_args(p, cfg);
-    qa.dst = p.group_size > 1 ? p.o : nullptr;
-    qa.dst_bs = p.o_batch_stride;
-    qa.dst_hs = p.o_head_stride;
-    qa.dst_rs = p.o_row_stride;
-    qa.block_l = p.block_l;
-    const cudaStream_t s = static_cast<cudaStream_t>(stream);
-    if (p.head_dim == 32)
-        e = cfg.bf16 ? launch_qtilde<32, true>(qa, s) : launch_qtilde<32, false>(qa, s);
-    else
-        e = cfg.bf16 ? launch_qtilde<64, true>(qa, s) : launch_qtilde<64, false>(qa, s);
+int launch_qtilde_kernels(const QtildeArgs& a, const KernelConfig& cfg, void* stream, std::string* msg) {
+    const sm90::PrepassFn fn = find_qtilde(cfg.head_dim, cfg.bf16, cfg.mode);
+    if (fn == nullptr) return no_kernel(msg);
+    const cudaError_t e = fn(a, static_cast<cudaStream_t>(stream));
     if (e != cudaSuccess) return cuda_fail(msg, "DistrAttention Q~ pre-pass launch failed", e);
     return DA_OK;
 }
 
-int launch_qtilde_backward(const da_fwd_params& p, void* stream, std::string* msg) {
-    const int st = check_prepass_device(p, "da_qtilde_backward", msg);
-    if (st != DA_OK) return st;
-    QtildeBackwardArgs a;
-    a.dqt = p.q;
-    a.dq = p.o;
-    a.perm = p.perm_out;
-    a.src_bs = p.q_batch_stride, a.src_hs = p.q_head_stride, a.src_rs = p.q_row_stride;
-    a.dst_bs = p.o_batch_stride, a.dst_hs = p.o_head_stride, a.dst_rs = p.o_row_stride;
-    a.batch = p.batch, a.heads = p.heads, a.nq = p.nq;
-    a.block_l = p.block_l;
-    a.n_blocks = (p.nq + p.block_l - 1) / p.block_l;
-    a.group = p.group_size;
-    a.mode = p.mode;
-    const bool bf16 = p.dtype == DA_DTYPE_BF16;
-    const cudaStream_t s = static_cast<cudaStream_t>(stream);
-    cudaError_t e;
-    if (p.head_dim == 32)
-        e = bf16 ? launch_qtilde_backward_kernel<32, true>(a, s) : launch_qtilde_backward_kernel<32, false>(a, s);
-    else
-        e = bf16 ? launch_qtilde_backward_kernel<64, true>(a, s) : launch_qtilde_backward_kernel<64, false>(a, s);
+int launch_qtilde_backward_kernels(const QtildeBackwardArgs& a, const KernelConfig& cfg, void* stream,
+                                   std::string* msg) {
+    const QtildeBackwardFn fn = find_qtilde_backward(cfg.head_dim, cfg.bf16, cfg.mode);
+    if (fn == nullptr) return no_kernel(msg);
+    const cudaError_t e = fn(a, static_cast<cudaStream_t>(stream));
     if (e != cudaSuccess) return cuda_fail(msg, "DistrAttention Q~ adjoint launch failed", e);
     return DA_OK;
 }

@@ -5,18 +5,10 @@
 // the scattered column reads in shared memory.
 #pragma once
 #include "common/fwd_args.h"
+#include "common/prepass_args.h"
 #include "kernels/common/utils.cuh"
 
 namespace da {
-
-struct QtildeBackwardArgs {
-    const void* dqt;              // dQ~ [B,H,Nq,d]
-    void* dq;                     // dQ  [B,H,Nq,d]
-    const int32_t* perm;          // sigma [B,H,n_blocks,d], contiguous
-    int64_t src_bs, src_hs, src_rs;
-    int64_t dst_bs, dst_hs, dst_rs;
-    int32_t batch, heads, nq, n_blocks, block_l, group, mode;
-};
 
 template <int D, bool BF16>
 struct QtildeBackwardTraits {
@@ -27,7 +19,7 @@ struct QtildeBackwardTraits {
     static constexpr int kSmemBytes = kMaxRows * kStrideD * 2 + D * 4;
 };
 
-template <int D, bool BF16>
+template <int D, bool BF16, GroupMode kMode>
 __global__ void __launch_bounds__(128) qtilde_backward_kernel(const QtildeBackwardArgs p) {
     using Tr = QtildeBackwardTraits<D, BF16>;
     using E = Elem<BF16>;
@@ -60,7 +52,7 @@ __global__ void __launch_bounds__(128) qtilde_backward_kernel(const QtildeBackwa
         T* row = sX + r * SD;
         float sum = 0.f;
         for (int j = 0; j < G; ++j) sum += E::to_float(row[sPerm[g * G + j]]);
-        if (p.mode == 0) {
+        if constexpr (kMode == GroupMode::kMean) {
             const T value = E::from_float(sum * mean);
             for (int j = 0; j < G; ++j) row[sPerm[g * G + j]] = value;
         } else {
@@ -77,12 +69,13 @@ __global__ void __launch_bounds__(128) qtilde_backward_kernel(const QtildeBackwa
     }
 }
 
-template <int D, bool BF16>
+// One instance per (d, dtype, mode), explicitly instantiated in the generated hash_*.cu (cmake/instantiations.cmake).
+template <int D, bool BF16, GroupMode kMode>
 cudaError_t launch_qtilde_backward_kernel(const QtildeBackwardArgs& p, cudaStream_t stream) {
     using Tr = QtildeBackwardTraits<D, BF16>;
     static_assert(Tr::kSmemBytes <= 48 * 1024, "fits the default shared-memory limit");
     const dim3 grid(static_cast<unsigned>(p.n_blocks), static_cast<unsigned>(p.heads), static_cast<unsigned>(p.batch));
-    qtilde_backward_kernel<D, BF16><<<grid, Tr::kNThreads, Tr::kSmemBytes, stream>>>(p);
+    qtilde_backward_kernel<D, BF16, kMode><<<grid, Tr::kNThreads, Tr::kSmemBytes, stream>>>(p);
     return cudaGetLastError();
 }
 

@@ -2,13 +2,15 @@
 // computes sigma_b (docs/semantics.md steps 1-3, bit-exact with da_reference_permutation; projections
 // on tensor cores, lsh_tc.cuh), writes it to
 // perm_out when asked, and for G > 1 writes
-//   Q~ = Q W^T,  Q~[i,c] = Q-hat[i, group(c)]   (W: build_expand_matrix; fp32 sums, one rounding)
+//   Q~ = Q W^T,  Q~[i,c] = Q-hat[i, group(c)]   (W: build_expand_matrix, grouping.cuh; fp32 sums, one rounding)
 // to `dst` (the output buffer O, which the attention kernel reads back before it overwrites the same
 // rows). S = Q~ K^T equals Q-hat K-hat^T with K-hat kept in fp32, so the attention kernel that follows
 // is exact attention on Q~. Running the hash as its own grid spreads it over every SM instead of
 // leaving the tensor cores idle in each attention CTA's prologue.
 #pragma once
 #include "common/fwd_args.h"
+#include "common/prepass_args.h"
+#include "grouping.cuh"
 #include "kernels/common/smem_access.cuh"
 #include "kernels/common/smem_attr.cuh"
 #include "kernels/common/tile_mma.cuh"
@@ -40,14 +42,7 @@ struct QtildeTraits {
     static constexpr int kSmemBytes = kOffRank + kHeadDim * 4;
 };
 
-struct QtildeArgs {
-    FwdArgs a;
-    void* dst;                    // Q~ [B,H,Nq,d] (strides below, elements) or nullptr: sigma only
-    int64_t dst_bs, dst_hs, dst_rs;
-    int32_t block_l;              // l: 64 or 128
-};
-
-template <typename Tr>
+template <typename Tr, GroupMode kMode>
 __global__ void __launch_bounds__(Tr::kNThreads, Tr::kMinBlocks) qtilde_kernel(const QtildeArgs p) {
     using E = Elem<Tr::kBF16>;
     using T = typename E::T;
@@ -108,7 +103,7 @@ __global__ void __launch_bounds__(Tr::kNThreads, Tr::kMinBlocks) qtilde_kernel(c
             a.perm_out[((static_cast<int64_t>(b) * a.heads + h) * a.n_mblocks + blk) * D + t] = sPerm[t];
     if (p.dst == nullptr) return;
 
-    build_expand_matrix<Tr>(sRank, sW, a.group, a.mode);
+    build_expand_matrix<Tr, kMode>(sRank, sW, a.group);
     __syncthreads();
     const int warp = tid >> 5;
     const int lane = tid & 31;
@@ -136,12 +131,13 @@ __global__ void __launch_bounds__(Tr::kNThreads, Tr::kMinBlocks) qtilde_kernel(c
     }
 }
 
-template <int D, bool BF16>
+// One instance per (d, dtype, mode), explicitly instantiated in the generated hash_*.cu (cmake/instantiations.cmake).
+template <int D, bool BF16, GroupMode kMode>
 cudaError_t launch_qtilde(const QtildeArgs& p, cudaStream_t stream) {
     using Tr = QtildeTraits<D, BF16>;
-    auto kern = &qtilde_kernel<Tr>;
+    auto kern = &qtilde_kernel<Tr, kMode>;
     if (Tr::kSmemBytes > 48 * 1024) {
-        const cudaError_t e = ensure_smem_limit<&qtilde_kernel<Tr>>(Tr::kSmemBytes);
+        const cudaError_t e = ensure_smem_limit<&qtilde_kernel<Tr, kMode>>(Tr::kSmemBytes);
         if (e != cudaSuccess) return e;
     }
     const dim3 grid(static_cast<unsigned>((p.a.nq + p.block_l - 1) / p.block_l), static_cast<unsigned>(p.a.heads),

@@ -9,7 +9,8 @@
 //        K-hat = K Mk^T on tensor cores into shared memory (once per tile for all warps),
 //        S = Q-hat K-hat^T (contraction kDg), mask, online softmax (fp32, exp2), O += P V.
 //   5. O /= rowsum, store; lse = scale*max + ln(sum).
-// G = 1 (kHat == false) skips step 3/4's grouping and runs exact attention on Q and K directly.
+// kPath (kernel_traits.cuh) and the grouping mode kMode are template parameters: kExact (G = 1) skips the grouping
+// and runs exact attention on Q and K directly; kExpand contracts S = Q~ K^T over d; kKHat builds K-hat per key tile.
 #pragma once
 #include "common/fwd_args.h"
 #include "kernel_traits.cuh"
@@ -18,6 +19,7 @@
 #include "kernels/common/softmax.cuh"
 #include "kernels/common/tile_mma.cuh"
 #include "kernels/common/utils.cuh"
+#include "kernels/hash/grouping.cuh"
 #include "kernels/hash/lsh.cuh"
 
 namespace da {
@@ -76,8 +78,10 @@ __device__ __forceinline__ void project_q(uint32_t (&qf)[Tr::kMT][NOUT / 16][4],
     }
 }
 
-template <typename Tr>
+template <typename Tr, PortablePath kPath, GroupMode kMode>
 __global__ void __launch_bounds__(Tr::kNThreads, Tr::kMinBlocks) fwd_kernel(const FwdArgs a) {
+    static_assert(Tr::kHat == (kPath == PortablePath::kKHat), "K-hat instances are those with kDg < d");
+    constexpr bool kExpand = kPath == PortablePath::kExpand;
     using E = Elem<Tr::kBF16>;
     using T = typename E::T;
     constexpr int D = Tr::kHeadDim;
@@ -141,10 +145,9 @@ __global__ void __launch_bounds__(Tr::kNThreads, Tr::kMinBlocks) fwd_kernel(cons
     cp_async_wait<1>();
     __syncthreads();
 
-    // 2. LSH and grouping. The G = 1 instance (kHat == false) also serves G > 1 in expand mode
-    // (a.group > 1): S = Q~ K^T with Q~[i,c] = Q-hat[i, group(c)], no K-hat, no second barrier per tile.
-    const bool expand = !Tr::kHat && a.group > 1;
-    if (Tr::kHat || expand || a.perm_out != nullptr) {
+    // 2. LSH and grouping. Expand mode (G > 1 with kDg == d): S = Q~ K^T with Q~[i,c] = Q-hat[i, group(c)], no
+    // K-hat, no second barrier per tile.
+    if (Tr::kHat || kExpand || a.perm_out != nullptr) {
         lsh_permutation<Tr>(sQ, sR, sComp, sPerm, sRank, a.no_lsh != 0, min(BM, a.nq - m0));
         __syncthreads();
         if (a.perm_out != nullptr) {
@@ -153,13 +156,11 @@ __global__ void __launch_bounds__(Tr::kNThreads, Tr::kMinBlocks) fwd_kernel(cons
         }
     }
     if constexpr (Tr::kHat) {
-        build_group_matrices<Tr>(sRank, sMq, sMk, a.group, a.mode);
+        build_group_matrices<Tr, kMode>(sRank, sMq, sMk, a.group);
         __syncthreads();
-    } else {
-        if (expand) {  // W aliases R (dead after the hash) in stage 1
-            build_expand_matrix<Tr>(sRank, sW, a.group, a.mode);
-            __syncthreads();
-        }
+    } else if constexpr (kExpand) {  // W aliases R (dead after the hash) in stage 1
+        build_expand_matrix<Tr, kMode>(sRank, sW, a.group);
+        __syncthreads();
     }
 
     // 3. Q-hat fragments (A operand of S): kMT m16 tiles of 16 rows per warp
@@ -168,17 +169,15 @@ __global__ void __launch_bounds__(Tr::kNThreads, Tr::kMinBlocks) fwd_kernel(cons
     uint32_t qf[MT][KDG / 16][4];
     if constexpr (Tr::kHat) {
         project_q<Tr, KDG>(qf, sQ, sMq, warp_row0, lane);
+    } else if constexpr (kExpand) {
+        project_q<Tr, KDG>(qf, sQ, sW, warp_row0, lane);
     } else {
-        if (expand) {
-            project_q<Tr, KDG>(qf, sQ, sW, warp_row0, lane);
-        } else {
 #pragma unroll
-            for (int mt = 0; mt < MT; ++mt)
+        for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
-                for (int ks = 0; ks < KDG / 16; ++ks)
-                    ldsm_x4(qf[mt][ks][0], qf[mt][ks][1], qf[mt][ks][2], qf[mt][ks][3],
-                            addr_a<SD>(sQ, warp_row0 + mt * 16, ks * 16, lane));
-        }
+            for (int ks = 0; ks < KDG / 16; ++ks)
+                ldsm_x4(qf[mt][ks][0], qf[mt][ks][1], qf[mt][ks][2], qf[mt][ks][3],
+                        addr_a<SD>(sQ, warp_row0 + mt * 16, ks * 16, lane));
     }
 
     // 4. key loop

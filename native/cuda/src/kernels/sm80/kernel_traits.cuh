@@ -3,6 +3,13 @@
 
 namespace da {
 
+// What the portable kernel computes S from (a template parameter of fwd_kernel, chosen by the dispatcher from
+// KernelConfig; da_last_kernel's "portable/exact", "portable/expand", "portable/khat"):
+//   kExact:  G = 1, S = Q K^T over d (kDg == d);
+//   kExpand: G > 1, S = Q~ K^T over d with Q~ = Q W^T (kDg == d; KernelConfig::expand);
+//   kKHat:   G > 1, S = Q-hat K-hat^T over kDg = max(16, d/G) < d, K-hat built per key tile.
+enum class PortablePath : int { kExact, kExpand, kKHat };
+
 template <int kHeadDim_, int kDg_, int kBlockM_, int kBlockN_, bool kBF16_>
 struct FwdTraits {
     static constexpr int kHeadDim = kHeadDim_;  // d
@@ -10,7 +17,7 @@ struct FwdTraits {
     static constexpr int kBlockM = kBlockM_;    // query tile == LSH block l
     static constexpr int kBlockN = kBlockN_;    // key tile m
     static constexpr bool kBF16 = kBF16_;
-    static constexpr bool kHat = kDg < kHeadDim;  // G > 1: build Q-hat / K-hat
+    static constexpr bool kHat = kDg < kHeadDim;  // the K-hat path (PortablePath::kKHat): build Q-hat / K-hat
     // Query rows per warp: 32 (two m16 tiles share every B fragment loaded from shared memory,
     // halving ldmatrix traffic) where registers allow, else 16.
     static constexpr int kMT = (kBlockM == 128 && kHeadDim <= 64) ? 2 : 1;
@@ -39,7 +46,7 @@ struct FwdTraits {
     static constexpr int kOffR = kOffKV + 2 * kKVTileBytes;       // aliases stage 1
     static constexpr int kOffMq = kOffR + kBlockM * 16 * 4;       // aliases stage 1
     static_assert(kBlockM * 16 * 4 + kMBytes <= 2 * kKVTileBytes, "R + Mq must fit in stage 1");
-    // Expand mode (G = 1 instance serving G > 1): W [d][kStrideD] aliases R in stage 1 after the hash.
+    // Expand mode (PortablePath::kExpand, kDg == d): W [d][kStrideD] aliases R in stage 1 after the hash.
     static constexpr int kOffW = kOffR;
     static_assert(kHat || kHeadDim * kStrideD * kElt <= 2 * kKVTileBytes, "W must fit in stage 1");
     static constexpr int kOffMk = kOffKV + 4 * kKVTileBytes;      // K-hat group indicator [kDg][d]

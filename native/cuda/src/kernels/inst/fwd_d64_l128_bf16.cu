@@ -1,5 +1,0 @@
-// Instantiation of the forward kernels for d=64, l=128, bf16 (all kDg and key tiles).
-#include "../sm80/launch.cuh"
-namespace da {
-template cudaError_t launch_fwd_d<64, 128, true>(const FwdArgs&, const KernelConfig&, cudaStream_t);
-}  // namespace da
