@@ -1,4 +1,5 @@
 using DistrAttention.Runtime;
+using ImageClassification.Data;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using static TorchSharp.torch;
@@ -6,19 +7,13 @@ using static TorchSharp.torch;
 namespace DistrAttention.Bench.Reference;
 
 /// <summary>
-/// Scores the test images through the saved ML.NET pipeline itself (<c>LoadWithVit</c> → <c>Transform</c>) and
+/// Scores the test images through the saved ML.NET pipeline itself (<c>LoadWithVit</c> → <c>Transform</c>, without its
+/// LoadImages step for in-memory images) and
 /// compares its class probabilities with the bench's own forward pass. Agreement shows that the bench feeds the
 /// model the same inputs as the trainer's preprocessing, so the captured Q, K, V are the deployed model's.
 /// </summary>
 internal static class PipelineCrossCheck
 {
-    /// <summary>Input row of the sample's pipeline (column names as in the sample's <c>ImageRow</c>).</summary>
-    private sealed class Row
-    {
-        public string ImagePath { get; set; } = "";
-        public string Label { get; set; } = "";
-    }
-
     /// <summary>The pipeline's accuracy, and the largest |p_pipeline − softmax(logits)| over all images and classes.</summary>
     public static (double Accuracy, double MaxProbabilityDifference) Run(string pipelineZip, TestImages test, Tensor logits)
     {
@@ -26,8 +21,8 @@ internal static class PipelineCrossCheck
         var model = ml.Model.LoadWithVit(pipelineZip, out _, ComputeDevice.Cpu);
         try
         {
-            var rows = test.Paths.Zip(test.Labels, (p, l) => new Row { ImagePath = p, Label = l }).ToList();
-            var scored = model.Transform(ml.Data.LoadFromEnumerable(rows));
+            var (rows, inMemory) = test.Pipeline(ml);
+            var scored = (inMemory ? InMemoryImages.WithoutImageLoading(model) : model).Transform(rows);
             var metrics = ml.MulticlassClassification.Evaluate(scored, "Label", "Score");
             var scores = scored.GetColumn<float[]>("Score").SelectMany(s => s).ToArray();
             using var pipelineProbabilities = tensor(scores).reshape(logits.shape);

@@ -11,7 +11,7 @@ if (args.Length > 0)
 {
     if (args is not ["--real", var modelZip, .. var rest] || rest is not ([] or ["--images", _]))
     {
-        Console.Error.WriteLine("usage: [--real <pipeline model.zip> [--images <labelled test folder>]]");
+        Console.Error.WriteLine("usage: [--real <pipeline model.zip> [--images <labelled test folder, or a folder of IDX files (its t10k split)>]]");
         return 2;
     }
     RealActivationReport.Run(modelZip, rest is [_, var folder] ? folder : RealActivationReport.DefaultTestImages);

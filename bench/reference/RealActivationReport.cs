@@ -12,8 +12,8 @@ namespace DistrAttention.Bench.Reference;
 /// </summary>
 internal static class RealActivationReport
 {
-    /// <summary>The embedded Fashion-MNIST test split, relative to the repository root.</summary>
-    public const string DefaultTestImages = "samples/ImageClassification/data/fashion-mnist-subset/test";
+    /// <summary>The embedded Fashion-MNIST subset (IDX files; its t10k split is read), relative to the repository root.</summary>
+    public const string DefaultTestImages = "samples/ImageClassification/data/fashion-mnist-subset";
 
     private static readonly int[] Groups = [2, 4, 8, 16];
 
@@ -152,7 +152,7 @@ internal static class RealActivationReport
         double pipelineAccuracy, double hookedAccuracy, int[] blockSizes)
     {
         Console.WriteLine();
-        Console.WriteLine($"#### Test accuracy with the attention swapped (no fine-tuning; {test.Paths.Count} images)");
+        Console.WriteLine($"#### Test accuracy with the attention swapped (no fine-tuning; {test.Labels.Count} images)");
         Console.WriteLine();
         Console.WriteLine("| attention | accuracy |");
         Console.WriteLine("|---|---:|");

@@ -6,8 +6,6 @@ using DistrAttention.Vit.Model;
 using DistrAttention.Vit.Native;
 using DistrAttention.Runtime;
 using DistrAttention.Vit.Training;
-using ImageClassification.Data;
-using ImageClassification.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.DistrAttention;
@@ -138,8 +136,8 @@ internal static class DistributedChecks
 
     private static string TrainerWorldOne(string outDir)
     {
-        if (!Directory.Exists(EmbeddedData.Train) || !Directory.Exists(EmbeddedData.Test))
-            return $"ok: skipped, the embedded data set is not at {EmbeddedData.Root} (set VIT_SAMPLE_DATA)";
+        if (!EmbeddedImages.Exist)
+            return $"ok: skipped, {EmbeddedImages.Missing}";
         var variables = new Dictionary<string, string?>
         {
             ["RANK"] = "0", ["WORLD_SIZE"] = "1", ["LOCAL_RANK"] = "0", ["MASTER_ADDR"] = "127.0.0.1", ["MASTER_PORT"] = Rendezvous.FreeLoopbackPort().ToString(),
@@ -149,22 +147,22 @@ internal static class DistributedChecks
         try
         {
             var ml = new MLContext(seed: 1);
-            var train = SamplePipeline.ToDataView(ml, ImageFolderDataset.Load(EmbeddedData.Train).Rows);
-            var test = SamplePipeline.ToDataView(ml, ImageFolderDataset.Load(EmbeddedData.Test).Rows);
+            var train = EmbeddedImages.Train().View(ml);
+            var test = EmbeddedImages.Test().View(ml);
             var options = new VitImageClassificationTrainer.Options
             {
-                LabelColumnName = SamplePipeline.Label, ImageColumnName = SamplePipeline.Image, Preset = VitPreset.Tiny,
+                Preset = VitPreset.Tiny,
                 ImageSize = 28, PatchSize = 4, Channels = 1, Attention = new AttentionOptions { GroupSize = 2, BlockSize = 64 },
                 Epochs = 2, BatchSize = 64, WarmupEpochs = 0.5, HorizontalFlip = false, RandomCrop = false,
                 Device = ComputeDevice.Cuda, Distributed = true,
             };
-            var (model, _) = SamplePipeline.Fit(ml, train, null, options);
+            var (model, _) = TrainerPipeline.Fit(ml, train, options);
             var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
             string path = Path.Combine(outDir, "distributed-world1.zip");
             ml.Model.SaveWithVit(model, train.Schema, path);
             var loaded = ml.Model.LoadWithVit(path, out _);
-            var before = model.Transform(test).GetColumn<ReadOnlyMemory<char>>(SamplePipeline.PredictedLabel).Select(v => v.ToString()).ToArray();
-            var after = loaded.Transform(test).GetColumn<ReadOnlyMemory<char>>(SamplePipeline.PredictedLabel).Select(v => v.ToString()).ToArray();
+            var before = model.Transform(test).GetColumn<ReadOnlyMemory<char>>(TrainerPipeline.PredictedLabel).Select(v => v.ToString()).ToArray();
+            var after = loaded.Transform(test).GetColumn<ReadOnlyMemory<char>>(TrainerPipeline.PredictedLabel).Select(v => v.ToString()).ToArray();
             int differ = before.Zip(after).Count(p => p.First != p.Second);
             string detail = $"accuracy {metrics.MicroAccuracy:F3}, {differ} of {before.Length} reloaded predictions differ";
             return metrics.MicroAccuracy >= 0.5 && differ == 0 ? "ok: " + detail : detail;
@@ -263,14 +261,15 @@ internal static class DistributedChecks
 
     private static string SampleOnTwoGpus(string outDir)
     {
-        if (!Directory.Exists(EmbeddedData.Train))
-            return $"ok: skipped, the embedded data set is not at {EmbeddedData.Root} (set VIT_SAMPLE_DATA)";
+        if (!EmbeddedImages.Exist)
+            return $"ok: skipped, {EmbeddedImages.Missing}";
         string output = Path.Combine(outDir, "sample-train-gpus2");
+        // This process is the device host (bench/DeviceHost, distrattention-gpu): it runs `sample ...` as the sample's CLI.
         var start = new ProcessStartInfo(Environment.ProcessPath!)
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
-        foreach (var a in new[] { "sample", "train", "-d", EmbeddedData.Root, "--epochs", "1", "--device", "cuda", "--gpus", "2", "-o", output })
+        foreach (var a in new[] { "sample", "train", "-d", EmbeddedImages.Root, "--epochs", "1", "--device", "cuda", "--gpus", "2", "-o", output })
             start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -283,7 +282,7 @@ internal static class DistributedChecks
         string log = stdout.Result + stderr.Result;
         File.WriteAllText(Path.Combine(outDir, "sample-train-gpus2.txt"), log);
         bool bothRanks = log.Contains("[rank 0] ", StringComparison.Ordinal) && log.Contains("[rank 1] ", StringComparison.Ordinal);
-        bool model = File.Exists(Path.Combine(output, ModelFile.DefaultName));
+        bool model = File.Exists(Path.Combine(output, "model.zip"));
         string accuracy = log.Split('\n').LastOrDefault(l => l.Contains("Test accuracy", StringComparison.Ordinal))?.Trim() ?? "no accuracy line";
         string detail = $"exit {process.ExitCode}, both ranks {(bothRanks ? "ran" : "did NOT run")}, model.zip {(model ? "written" : "MISSING")}; {accuracy} (log sample-train-gpus2.txt)";
         return process.ExitCode == 0 && bothRanks && model ? "ok: " + detail : detail;

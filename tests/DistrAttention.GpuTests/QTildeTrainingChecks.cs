@@ -1,6 +1,6 @@
 using DistrAttention.Vit.Attention;
 using DistrAttention.Vit.Native;
-using ImageClassification.Benchmark;
+using DistrAttention.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 

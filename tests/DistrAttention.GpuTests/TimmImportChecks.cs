@@ -4,8 +4,6 @@ using DistrAttention.Vit.Model;
 using DistrAttention.Vit.Native;
 using DistrAttention.Runtime;
 using DistrAttention.Vit.Weights;
-using ImageClassification.Data;
-using ImageClassification.Training;
 using Microsoft.ML;
 using Microsoft.ML.DistrAttention;
 using TorchSharp;
@@ -214,20 +212,18 @@ internal static class TimmImportChecks
         });
         if (!File.Exists(imported)) return;
 
-        if (!Directory.Exists(EmbeddedData.Train) || !Directory.Exists(EmbeddedData.Test))
+        if (!EmbeddedImages.Exist)
         {
-            h.Check("fine-tune data", () => $"the embedded Fashion-MNIST subset is not at {EmbeddedData.Root} (set {EmbeddedData.RootEnvironmentVariable})");
+            h.Check("fine-tune data", () => EmbeddedImages.Missing);
             return;
         }
-        var allTrain = ImageFolderDataset.Load(EmbeddedData.Train).Rows;
+        var allTrain = EmbeddedImages.Train();
         int stride = Math.Max(1, allTrain.Count / Math.Max(1, trainImages));
-        var train = allTrain.Where((_, i) => i % stride == 0).Take(trainImages).ToList();
-        var test = ImageFolderDataset.Load(EmbeddedData.Test).Rows.ToList();
+        int trainCount = allTrain.CountOf(stride, trainImages);
+        var test = EmbeddedImages.Test();
         var attention = new AttentionOptions { Kind = AttentionKind.DistrAttention, GroupSize = 2, BlockSize = 64 };
         var options = new VitImageClassificationTrainer.Options
         {
-            LabelColumnName = SamplePipeline.Label,
-            ImageColumnName = SamplePipeline.Image,
             InitialModelPath = imported,
             Attention = attention,
             Epochs = 1,
@@ -245,20 +241,20 @@ internal static class TimmImportChecks
         // clear margin below that for bf16 and CUDA's other random streams.
         const double bar = 0.25;
         h.Check($"{tiny.Name}: fine-tune 1 epoch via InitialModelPath, Exact → DistrAttention G = 2, l = 64, 10 classes, " +
-                $"{train.Count} training images ({(stride == 1 ? "all" : $"every {stride}th")}), seed {FineTuneSeed}, {device}: held-out accuracy ≥ {bar:P0} (chance 10 %)", () =>
+                $"{trainCount} training images ({(stride == 1 ? "all" : $"every {stride}th")}), seed {FineTuneSeed}, {device}: held-out accuracy ≥ {bar:P0} (chance 10 %)", () =>
         {
             var ml = new MLContext(seed: FineTuneSeed);
-            var (model, vit) = SamplePipeline.Fit(ml, SamplePipeline.ToDataView(ml, train), null, options);
+            var (model, vit) = TrainerPipeline.Fit(ml, allTrain.View(ml, stride, trainImages), options);
             try
             {
                 var config = vit.Config;
                 if (config.Attention != attention || config.NumClasses != 10 || config.ImageSize != 224 || config.Channels != 3)
                     return $"the fine-tuned model is {config}, expected the imported 3×224² ViT-Tiny with {attention} and 10 classes";
-                var metrics = ml.MulticlassClassification.Evaluate(model.Transform(SamplePipeline.ToDataView(ml, test)));
+                var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test.View(ml)));
                 var epoch = vit.History.Epochs[^1];
                 string detail = $"test accuracy {metrics.MicroAccuracy:P1} on {test.Count} held-out images (log-loss {metrics.LogLoss:F3}); " +
                                 $"epoch: train loss {epoch.TrainLoss:F3}, train accuracy {epoch.TrainAccuracy:P1}, {epoch.Elapsed.TotalSeconds:F1} s " +
-                                $"({train.Count / epoch.Elapsed.TotalSeconds:F0} images/s); precision {vit.Precision}, " +
+                                $"({trainCount / epoch.Elapsed.TotalSeconds:F0} images/s); precision {vit.Precision}, " +
                                 $"native library {(NativeKernels.IsAvailable ? "loaded" : "not loaded")}";
                 return metrics.MicroAccuracy >= bar ? "ok: " + detail : detail;
             }

@@ -2,7 +2,6 @@ using DistrAttention.Vit.Attention;
 using DistrAttention.Vit.Native;
 using DistrAttention.Runtime;
 using ImageClassification.Data;
-using ImageClassification.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.DistrAttention;
@@ -15,23 +14,23 @@ internal static class TrainerChecks
 {
     public static void Run(Harness h, string outDir)
     {
-        List<ImageRow> train = [], test = [];
+        LabeledImages? train = null, test = null;
         // A data set that cannot be loaded fails this check (and skips the rest) instead of ending the suite.
         h.Check("trainer data set loads", () =>
         {
-            (train, test, var source) = Data(outDir);
+            (train, test, var source) = Data();
             return $"ok: {source}, {train.Count} training and {test.Count} test images";
         });
-        if (train.Count == 0 || test.Count == 0) return;
+        if (train is null || test is null) return;
         var ml = new MLContext(seed: 1);
-        var trainView = SamplePipeline.ToDataView(ml, train);
-        var testView = SamplePipeline.ToDataView(ml, test);
+        var trainView = train.View(ml);
+        var testView = test.View(ml);
         ITransformer? gpuModel = null;
         h.Check("trainer on CUDA (DistrAttention native, Precision=BFloat16), 4 epochs: test accuracy ≥ 0.6", () =>
         {
             var options = Options(ComputeDevice.Cuda, epochs: 4);
             options.Precision = DistrAttention.Vit.Model.ComputePrecision.BFloat16;
-            var (model, vit) = SamplePipeline.Fit(ml, trainView, null, options);
+            var (model, vit) = TrainerPipeline.Fit(ml, trainView, options);
             gpuModel = model;
             var metrics = ml.MulticlassClassification.Evaluate(model.Transform(testView));
             string detail = $"accuracy {metrics.MicroAccuracy:F3}, log-loss {metrics.LogLoss:F3}";
@@ -42,15 +41,13 @@ internal static class TrainerChecks
                 CrossDevice(ml, gpuModel, trainView.Schema, testView, Path.Combine(outDir, "gpu-trained.zip")));
         h.Check("train on CPU (1 epoch), score on GPU vs on CPU (labels identical, mean |Δscore| ≤ 1e-4, max ≤ 5e-2)", () =>
         {
-            var (model, _) = SamplePipeline.Fit(ml, SamplePipeline.ToDataView(ml, train.Where((_, i) => i % 16 == 0).ToList()), null, Options(ComputeDevice.Cpu, epochs: 1));
+            var (model, _) = TrainerPipeline.Fit(ml, train.View(ml, stride: 16), Options(ComputeDevice.Cpu, epochs: 1));
             return CrossDevice(ml, model, trainView.Schema, testView, Path.Combine(outDir, "cpu-trained.zip"));
         });
     }
 
     private static VitImageClassificationTrainer.Options Options(ComputeDevice device, int epochs) => new()
     {
-        LabelColumnName = SamplePipeline.Label,
-        ImageColumnName = SamplePipeline.Image,
         Preset = VitPreset.Tiny,
         ImageSize = 28,
         PatchSize = 4,
@@ -99,39 +96,31 @@ internal static class TrainerChecks
     private static (List<string> Labels, List<float[]> Scores) Score(ITransformer model, IDataView data)
     {
         var scored = model.Transform(data);
-        var labels = scored.GetColumn<string>(SamplePipeline.PredictedLabel).ToList();
-        var scores = scored.GetColumn<float[]>(SamplePipeline.Score).ToList();
+        var labels = scored.GetColumn<string>(TrainerPipeline.PredictedLabel).ToList();
+        var scores = scored.GetColumn<float[]>(TrainerPipeline.Score).ToList();
         return (labels, scores);
     }
 
     /// <summary>The embedded Fashion-MNIST subset, or synthetic 28×28 images (10 classes of stripes) when it is absent.</summary>
-    private static (List<ImageRow> Train, List<ImageRow> Test, string Source) Data(string outDir)
+    private static (LabeledImages Train, LabeledImages Test, string Source) Data()
     {
-        if (Directory.Exists(EmbeddedData.Train) && Directory.Exists(EmbeddedData.Test))
-            return (ImageFolderDataset.Load(EmbeddedData.Train).Rows.ToList(),
-                    ImageFolderDataset.Load(EmbeddedData.Test).Rows.ToList(), EmbeddedData.Root);
-        string root = Path.Combine(outDir, "synthetic-images");
+        if (EmbeddedImages.Exist)
+            return (EmbeddedImages.Train(), EmbeddedImages.Test(), EmbeddedImages.Root);
         var random = new Random(3);
-        List<ImageRow> Make(string split, int perClass)
+        LabeledImages Make(int perClass)
         {
-            var rows = new List<ImageRow>();
-            for (int c = 0; c < 10; c++)
-            {
-                string folder = Path.Combine(root, split, $"class{c}");
-                Directory.CreateDirectory(folder);
-                for (int i = 0; i < perClass; i++)
+            var pixels = new byte[10 * perClass * 28 * 28];
+            var labels = new string[10 * perClass];
+            for (int c = 0, n = 0; c < 10; c++)
+                for (int i = 0; i < perClass; i++, n++)
                 {
-                    var pixels = new byte[28 * 28];
+                    labels[n] = $"class{c}";
                     for (int y = 0; y < 28; y++)
                         for (int x = 0; x < 28; x++)
-                            pixels[y * 28 + x] = (byte)Math.Clamp((((c < 5 ? x : y) / (c % 5 + 2)) % 2) * 200 + random.Next(-40, 40), 0, 255);
-                    string path = Path.Combine(folder, $"{i}.png");
-                    GreyPng.Write(path, pixels, 28, 28);
-                    rows.Add(new ImageRow { ImagePath = path, Label = $"class{c}" });
+                            pixels[(n * 28 + y) * 28 + x] = (byte)Math.Clamp((((c < 5 ? x : y) / (c % 5 + 2)) % 2) * 200 + random.Next(-40, 40), 0, 255);
                 }
-            }
-            return rows;
+            return new LabeledImages(new IdxArray([10 * perClass, 28, 28], pixels), labels);
         }
-        return (Make("train", 200), Make("test", 40), "synthetic stripes (embedded data set not found)");
+        return (Make(200), Make(40), $"synthetic stripes ({EmbeddedImages.Missing})");
     }
 }

@@ -13,15 +13,10 @@ public static class Defaults
     public static string ModelPath => Path.Combine(OutputFolder, ModelFile.DefaultName);
 
     /// <summary>
-    /// Resolves <c>train</c>'s data folder: a folder holding <c>train/</c> and <c>test/</c> (like the embedded set)
-    /// gives both splits; any other folder is the training set, with <paramref name="test"/> as the test set (or none).
+    /// Resolves <c>train</c>'s data folder (default: the embedded IDX subset) with <see cref="DataFolder.Splits"/>:
+    /// <c>train/</c> and <c>test/</c> image folders, or the <c>train-*</c> and <c>t10k-*</c> IDX files, give both splits;
+    /// any other folder is the training set, with <paramref name="test"/> as the test set (or none).
     /// </summary>
-    public static (string Train, string? Test) ResolveSplits(string? data, string? test)
-    {
-        string root = data ?? EmbeddedData.Root;
-        string train = Path.Combine(root, "train"), testSplit = Path.Combine(root, "test");
-        if (Directory.Exists(train) && Directory.Exists(testSplit))
-            return (train, test ?? testSplit);
-        return (root, test);
-    }
+    public static (string Train, string? Test) ResolveSplits(string? data, string? test) =>
+        DataFolder.Splits(data ?? EmbeddedData.Root, test);
 }

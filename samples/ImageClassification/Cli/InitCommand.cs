@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ImageClassification.Data;
 using ImageClassification.Scaffolding;
 using ImageClassification.Training;
 using Spectre.Console;
@@ -44,6 +45,10 @@ public static class InitCommand
             string dataFolder = parse.GetValue(data)!;
             if (!Directory.Exists(dataFolder))
                 throw new UsageException($"-d/--data '{Path.GetFullPath(dataFolder)}' does not exist");
+            if (DataFolder.HoldsIdx(dataFolder))
+                throw new UsageException(
+                    $"-d/--data '{Path.GetFullPath(dataFolder)}' holds IDX files; the generated project trains on image folders: " +
+                    $"write them with `vit-sample import-fashion-mnist --idx {dataFolder} -o <images>` and pass <images>");
             var (train, test) = Defaults.ResolveSplits(dataFolder, null);
             var settings = model.Apply(parse, new TrainSettings { TrainFolder = train, TestFolder = test, OutputFolder = folder });
             if (TrainOptionsCheck.ModelError(settings) is { } error)

@@ -13,9 +13,10 @@ public static class TrainCommand
         var defaults = new TrainSettings { TrainFolder = "", OutputFolder = "" };
         var data = new Option<string?>("--data", "-d")
         {
-            Description = "Image folder, one sub-folder per class; a folder with train/ and test/ gives both splits. Default: the embedded Fashion-MNIST subset.",
+            Description = "Image folder, one sub-folder per class (a folder with train/ and test/ gives both splits), or a folder of IDX files " +
+                          "(train-* for training, t10k-* for testing; gzip or raw). Default: the embedded Fashion-MNIST subset (IDX).",
         };
-        var test = new Option<string?>("--test") { Description = "Test image folder (default: <data>/test when it exists, else the validation split)." };
+        var test = new Option<string?>("--test") { Description = "Test images: an image folder or a folder of IDX files (its t10k-*) (default: <data>'s test split when it has one, else the validation split)." };
         var output = new Option<string>("--output", "-o") { Description = "Output folder.", DefaultValueFactory = _ => Defaults.OutputFolder };
         var model = new ModelOptions();
         var validation = new Option<double>("--validation-fraction") { Description = "Share of training images held out for validation (0 = none).", DefaultValueFactory = _ => defaults.ValidationFraction };

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
 
 namespace ImageClassification.Cli;
 
@@ -18,6 +20,19 @@ public static class VitSampleCli
 
     /// <summary>Console width used when stdout is redirected, so that log lines are not wrapped.</summary>
     public const int RedirectedWidth = 4096;
+
+    /// <summary>
+    /// Runs the command line as a program does: numbers print and parse the same everywhere (invariant culture), and a
+    /// redirected log (file, pipe, CI) is not wrapped at Spectre.Console's default of 80 columns. Returns the exit code.
+    /// </summary>
+    public static int RunAsProgram(string[] args)
+    {
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
+        if (Console.IsOutputRedirected)
+            AnsiConsole.Profile.Width = RedirectedWidth;
+        return Run(args);
+    }
 
     /// <summary>Parses and runs <paramref name="args"/>; returns the exit code.</summary>
     public static int Run(params string[] args) => Build().Parse(args).Invoke();

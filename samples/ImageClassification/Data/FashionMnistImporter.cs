@@ -1,8 +1,9 @@
 namespace ImageClassification.Data;
 
 /// <summary>
-/// Converts the Fashion-MNIST IDX files into PNG folders, <c>&lt;output&gt;/&lt;split&gt;/&lt;class&gt;/&lt;split&gt;-&lt;index&gt;.png</c>.
-/// With a per-class limit it keeps the first N images of each class in file order, so the subset is deterministic.
+/// Converts the Fashion-MNIST IDX files into PNG folders, <c>&lt;output&gt;/&lt;split&gt;/&lt;class&gt;/&lt;split&gt;-&lt;index&gt;.png</c>,
+/// or into smaller IDX files (<c>&lt;output&gt;/&lt;prefix&gt;-images-idx3-ubyte.gz</c>, …). With a per-class limit it keeps
+/// the first N images of each class in file order, so the subset is deterministic.
 /// </summary>
 public static class FashionMnistImporter
 {
@@ -10,15 +11,18 @@ public static class FashionMnistImporter
     public const string DebianPackageFolder = "/usr/share/datasets/fashion-mnist";
 
     /// <summary>The two splits, with the file-name prefix each uses in the IDX distribution.</summary>
-    public static IReadOnlyList<(string Split, string Prefix)> Splits { get; } = [("train", "train"), ("test", "t10k")];
+    public static IReadOnlyList<(string Split, string Prefix)> Splits { get; } =
+        [(DataFolder.TrainFolder, IdxSplit.TrainPrefix), (DataFolder.TestFolder, IdxSplit.TestPrefix)];
 
     /// <summary>Imports both splits.</summary>
     /// <param name="idxFolder">Folder holding <c>train-images-idx3-ubyte[.gz]</c>, <c>train-labels-idx1-ubyte[.gz]</c>, <c>t10k-…</c>.</param>
-    /// <param name="outputFolder">Root of the PNG folders; created when missing.</param>
+    /// <param name="outputFolder">Root of the PNG folders, or the folder of the IDX files; created when missing.</param>
     /// <param name="trainPerClass">Images per class to keep from the training split; null keeps all.</param>
     /// <param name="testPerClass">Images per class to keep from the test split; null keeps all.</param>
+    /// <param name="asIdx">Write gzip IDX files instead of PNG folders.</param>
     /// <returns>Images written, per split and class.</returns>
-    public static IReadOnlyDictionary<string, int[]> Import(string idxFolder, string outputFolder, int? trainPerClass, int? testPerClass)
+    public static IReadOnlyDictionary<string, int[]> Import(string idxFolder, string outputFolder, int? trainPerClass, int? testPerClass,
+        bool asIdx = false)
     {
         if (!Directory.Exists(idxFolder))
             throw new DirectoryNotFoundException(
@@ -26,61 +30,62 @@ public static class FashionMnistImporter
         var written = new Dictionary<string, int[]>();
         foreach (var (split, prefix) in Splits)
         {
-            int? limit = split == "train" ? trainPerClass : testPerClass;
-            written[split] = ImportSplit(idxFolder, prefix, Path.Combine(outputFolder, split), split, limit);
+            int? limit = split == DataFolder.TrainFolder ? trainPerClass : testPerClass;
+            written[split] = asIdx
+                ? ImportSplitAsIdx(idxFolder, prefix, outputFolder, limit)
+                : ImportSplit(idxFolder, prefix, Path.Combine(outputFolder, split), split, limit);
         }
         return written;
     }
 
-    /// <summary>Imports one split from an images file and a labels file.</summary>
+    /// <summary>Imports one split from an images file and a labels file into PNG class folders (only classes with images get one).</summary>
     public static int[] ImportSplit(string idxFolder, string prefix, string splitFolder, string filePrefix, int? perClassLimit)
     {
-        if (perClassLimit is < 1)
-            throw new ArgumentOutOfRangeException(nameof(perClassLimit), perClassLimit, "The per-class limit must be at least 1.");
-        var images = IdxReader.Read(FindIdx(idxFolder, $"{prefix}-images-idx3-ubyte"));
-        var labels = IdxReader.Read(FindIdx(idxFolder, $"{prefix}-labels-idx1-ubyte"));
-        Validate(images, labels, prefix);
-
+        var (source, kept) = Select(idxFolder, prefix, perClassLimit);
         var classes = FashionMnistClasses.Names;
-        foreach (var name in classes)
-            Directory.CreateDirectory(Path.Combine(splitFolder, name));
-
-        int height = images.Dimensions[1], width = images.Dimensions[2];
         var counts = new int[classes.Count];
-        for (int i = 0; i < images.Count; i++)
+        foreach (int i in kept)
         {
-            int label = labels.Data[i];
-            if (perClassLimit is { } max && counts[label] >= max)
-                continue;
-            var path = Path.Combine(splitFolder, classes[label], $"{filePrefix}-{i:D5}.png");
-            GreyPng.Write(path, images.Item(i), width, height);
+            int label = source.Labels[i];
+            var folder = Path.Combine(splitFolder, classes[label]);
+            Directory.CreateDirectory(folder);
+            GreyPng.Write(Path.Combine(folder, $"{filePrefix}-{i:D5}.png"), source.Images.Item(i), source.Width, source.Height);
             counts[label]++;
         }
         return counts;
     }
 
-    private static void Validate(IdxArray images, IdxArray labels, string prefix)
+    /// <summary>Imports one split into <c>&lt;prefix&gt;-images-idx3-ubyte.gz</c> and <c>&lt;prefix&gt;-labels-idx1-ubyte.gz</c>, images in file order.</summary>
+    public static int[] ImportSplitAsIdx(string idxFolder, string prefix, string outputFolder, int? perClassLimit)
     {
-        if (images.Dimensions.Count != 3)
-            throw new InvalidDataException($"{prefix} images must have 3 dimensions [count, rows, columns], found {images.Dimensions.Count}.");
-        if (labels.Dimensions.Count != 1)
-            throw new InvalidDataException($"{prefix} labels must have 1 dimension [count], found {labels.Dimensions.Count}.");
-        if (images.Count != labels.Count)
-            throw new InvalidDataException($"{prefix}: {images.Count} images but {labels.Count} labels.");
-        int bad = Array.FindIndex(labels.Data, l => l >= FashionMnistClasses.Names.Count);
-        if (bad >= 0)
-            throw new InvalidDataException($"{prefix} label {bad} is {labels.Data[bad]}; Fashion-MNIST labels are 0–9.");
+        var (source, kept) = Select(idxFolder, prefix, perClassLimit);
+        int length = source.Images.ItemLength;
+        var pixels = new byte[kept.Count * length];
+        var labels = new byte[kept.Count];
+        var counts = new int[FashionMnistClasses.Names.Count];
+        for (int k = 0; k < kept.Count; k++)
+        {
+            source.Images.Item(kept[k]).CopyTo(pixels.AsSpan(k * length, length));
+            labels[k] = source.Labels[kept[k]];
+            counts[labels[k]]++;
+        }
+        Directory.CreateDirectory(outputFolder);
+        IdxWriter.Write(Path.Combine(outputFolder, IdxSplit.ImagesName(prefix) + ".gz"), [kept.Count, source.Height, source.Width], pixels);
+        IdxWriter.Write(Path.Combine(outputFolder, IdxSplit.LabelsName(prefix) + ".gz"), [kept.Count], labels);
+        return counts;
     }
 
-    // The Debian package ships gzip files; a decompressed copy has no suffix. Accept either.
-    private static string FindIdx(string folder, string baseName)
+    // The split and the positions it keeps: all, or the first N of each class in file order.
+    private static (IdxSplit Source, List<int> Kept) Select(string idxFolder, string prefix, int? perClassLimit)
     {
-        foreach (var name in new[] { baseName + ".gz", baseName })
-        {
-            var path = Path.Combine(folder, name);
-            if (File.Exists(path))
-                return path;
-        }
-        throw new FileNotFoundException($"Neither '{baseName}.gz' nor '{baseName}' is in '{folder}'.", Path.Combine(folder, baseName));
+        if (perClassLimit is < 1)
+            throw new ArgumentOutOfRangeException(nameof(perClassLimit), perClassLimit, "The per-class limit must be at least 1.");
+        var source = IdxSplit.Read(idxFolder, prefix);
+        var counts = new int[FashionMnistClasses.Names.Count];
+        var kept = new List<int>();
+        for (int i = 0; i < source.Count; i++)
+            if (perClassLimit is not { } max || counts[source.Labels[i]]++ < max)
+                kept.Add(i);
+        return (source, kept);
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using Microsoft.ML.Data;
 
 namespace ImageClassification.Data;
@@ -6,26 +7,41 @@ namespace ImageClassification.Data;
 /// A labelled image set laid out as <c>&lt;root&gt;/&lt;class&gt;/*.{png,jpg,jpeg,bmp}</c>.
 /// Classes and files are sorted ordinally so that the same folder always yields the same rows.
 /// </summary>
-public sealed class ImageFolderDataset
+public sealed class ImageFolderDataset : LabeledImageSet
 {
     /// <summary>File extensions that count as images (case-insensitive).</summary>
     public static IReadOnlyList<string> ImageExtensions { get; } = [".png", ".jpg", ".jpeg", ".bmp"];
 
-    private ImageFolderDataset(string root, IReadOnlyList<string> classes, IReadOnlyList<ImageRow> rows)
+    private ImageFolderDataset(string root, IReadOnlyList<string> classes, IReadOnlyList<ImageRow> rows) : base(root, classes)
     {
         Root = root;
-        Classes = classes;
         Rows = rows;
     }
 
     /// <summary>The folder the set was read from (full path).</summary>
     public string Root { get; }
 
-    /// <summary>Class names (sub-folder names), sorted.</summary>
-    public IReadOnlyList<string> Classes { get; }
-
     /// <summary>One row per image, grouped by class in class order.</summary>
     public IReadOnlyList<ImageRow> Rows { get; }
+
+    /// <inheritdoc/>
+    public override int Count => Rows.Count;
+
+    /// <inheritdoc/>
+    public override bool HoldsImages => false;
+
+    /// <inheritdoc/>
+    public override string LabelOf(int row) => Rows[row].Label;
+
+    /// <inheritdoc/>
+    public override MLImage OpenImage(int row) => MLImage.CreateFromFile(Rows[row].ImagePath);
+
+    /// <inheritdoc/>
+    public override IDataView ToDataView(MLContext ml) => ml.Data.LoadFromEnumerable(Rows);
+
+    /// <inheritdoc/>
+    protected override LabeledImageSet Subset(IReadOnlyList<int> rows) =>
+        new ImageFolderDataset(Root, Classes, rows.Select(i => Rows[i]).ToList());
 
     /// <summary>Lists the images under <paramref name="root"/>.</summary>
     /// <param name="root">Folder with one sub-folder per class.</param>
@@ -112,26 +128,5 @@ public sealed class ImageFolderDataset
         if (read >= 3 && head[0] == 0xFF && head[1] == 0xD8 && head[2] == 0xFF)
             return tail.AsSpan().TrimEnd((byte)0).EndsWith([(byte)0xFF, (byte)0xD9]) ? null : "no JPEG end-of-image marker";
         return null;
-    }
-
-    /// <summary>
-    /// Splits the rows into a training and a validation part, per class so both keep the class balance.
-    /// The choice depends only on <paramref name="seed"/>.
-    /// </summary>
-    public (IReadOnlyList<ImageRow> Train, IReadOnlyList<ImageRow> Validation) Split(double validationFraction, int seed)
-    {
-        if (validationFraction is < 0 or >= 1)
-            throw new ArgumentOutOfRangeException(nameof(validationFraction), validationFraction, "Must be in [0, 1).");
-        var train = new List<ImageRow>();
-        var validation = new List<ImageRow>();
-        var random = new Random(seed);
-        foreach (var group in Rows.GroupBy(r => r.Label))
-        {
-            var shuffled = group.OrderBy(_ => random.Next()).ToList();
-            int n = (int)Math.Round(shuffled.Count * validationFraction);
-            validation.AddRange(shuffled.Take(n));
-            train.AddRange(shuffled.Skip(n));
-        }
-        return (train, validation);
     }
 }

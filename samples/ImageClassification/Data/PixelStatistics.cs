@@ -9,10 +9,11 @@ public static class PixelStatistics
     /// Measures up to <paramref name="maxImages"/> images (spread evenly over the list). One channel means luma
     /// (0.299 R + 0.587 G + 0.114 B, as the trainer converts); three mean R, G, B.
     /// </summary>
-    public static (float[] Mean, float[] Std) Measure(IReadOnlyList<ImageRow> rows, int channels, int maxImages = 1000)
+    public static (float[] Mean, float[] Std) Measure(LabeledImageSet rows, int channels, int maxImages = 1000)
     {
         if (channels is not (1 or 3))
             throw new ArgumentOutOfRangeException(nameof(channels), channels, "Channels must be 1 or 3.");
+        ArgumentNullException.ThrowIfNull(rows);
         if (rows.Count == 0)
             throw new ArgumentException("No images to measure.", nameof(rows));
         var sum = new double[channels];
@@ -21,7 +22,7 @@ public static class PixelStatistics
         int step = Math.Max(1, rows.Count / maxImages);
         for (int i = 0; i < rows.Count; i += step)
         {
-            using var image = MLImage.CreateFromFile(rows[i].ImagePath);
+            using var image = rows.OpenImage(i);
             // GetBGRPixels works with SkiaSharp 2.88 and 3.x; MLImage.Pixels does not (see the sample README).
             var bgr = image.GetBGRPixels;
             for (int p = 0; p + 2 < bgr.Length; p += 3)

@@ -17,6 +17,14 @@ public sealed record EvaluationReport(
     IReadOnlyList<ClassReport> PerClass,
     IReadOnlyList<IReadOnlyList<int>> ConfusionMatrix)
 {
+    /// <summary>The attention the model was scored with (<c>evaluate</c>); null where not recorded.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Attention { get; init; }
+
+    /// <summary>The attention the model was trained with, when another one was swapped in for the evaluation; else null.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? TrainedAttention { get; init; }
+
     /// <summary>Class names in matrix order.</summary>
     public IReadOnlyList<string> Classes => PerClass.Select(c => c.Name).ToList();
 

@@ -37,14 +37,14 @@ public static class TrainRunner
             throw new TorchRuntimeException($"--device {s.Device.ToString().ToLowerInvariant()}: {e.Message}", e);
         }
 
-        var trainSet = ImageFolderDataset.Load(s.TrainFolder);
-        var testSet = s.TestFolder is null ? null : ImageFolderDataset.Load(s.TestFolder, knownClasses: trainSet.Classes);
+        var trainSet = DataFolder.LoadTrain(s.TrainFolder, "-d/--data");
+        var testSet = s.TestFolder is null ? null : DataFolder.LoadTest(s.TestFolder, "test data (-d/--data or --test)", trainSet.Classes);
         var (trainRows, validationRows) = trainSet.Split(s.ValidationFraction, s.Seed);
         var config = ModelConfigFactory.Create(s, trainSet.Classes.Count);
         string description = Describe(config);
         AnsiConsole.MarkupLine($"Training [bold]{Markup.Escape(description)}[/]");
         AnsiConsole.MarkupLine(
-            $"on {trainRows.Count} images of {trainSet.Classes.Count} classes from {Markup.Escape(trainSet.Root)}; {validationRows.Count} held out for validation");
+            $"on {trainRows.Count} images of {trainSet.Classes.Count} classes from {Markup.Escape(trainSet.Source)}; {validationRows.Count} held out for validation");
 
         using var output = RankRole.WritesOutputs ? OutputFolder.Begin(s.OutputFolder) : null;
         try
@@ -60,8 +60,8 @@ public static class TrainRunner
     /// <summary>Environment variable for tests: <c>after-model</c> interrupts a run after the model is written and before the metrics are.</summary>
     public const string TestInterruptVariable = "VIT_SAMPLE_TEST_INTERRUPT";
 
-    private static RunSummary? Train(TrainSettings s, MLContext ml, Stopwatch clock, ImageFolderDataset trainSet, ImageFolderDataset? testSet,
-        IReadOnlyList<ImageRow> trainRows, IReadOnlyList<ImageRow> validationRows, DistrAttention.Vit.Model.VitConfig config,
+    private static RunSummary? Train(TrainSettings s, MLContext ml, Stopwatch clock, LabeledImageSet trainSet, LabeledImageSet? testSet,
+        LabeledImageSet trainRows, LabeledImageSet validationRows, DistrAttention.Vit.Model.VitConfig config,
         string description, string deviceName, OutputFolder? output)
     {
         var options = TrainerOptions(s, config);
@@ -77,8 +77,7 @@ public static class TrainRunner
         void Fit(ProgressContext? context)
         {
             options.Progress = output is null ? null : new TrainingProgressDisplay(context) { ExpectsValidation = validationRows.Count > 0 };
-            (model, vit) = SamplePipeline.Fit(ml, SamplePipeline.ToDataView(ml, trainRows),
-                validationRows.Count > 0 ? SamplePipeline.ToDataView(ml, validationRows) : null, options);
+            (model, vit) = SamplePipeline.Fit(ml, trainRows, validationRows.Count > 0 ? validationRows : null, options);
         }
         // Live progress bars only on a terminal; a redirected log gets one line per epoch.
         if (AnsiConsole.Profile.Capabilities.Interactive)
@@ -100,7 +99,7 @@ public static class TrainRunner
             throw new OperationCanceledException($"{TestInterruptVariable}=after-model");
 
         var classes = SamplePipeline.ClassNames(model, ModelFile.InputSchema(ml));
-        var (evalRows, evalName) = testSet is not null ? (testSet.Rows, testSet.Root)
+        var (evalRows, evalName) = testSet is not null ? (testSet, testSet.Source)
             : validationRows.Count > 0 ? (validationRows, "validation split (no test folder given)")
             : throw new DatasetException("Nothing to evaluate: give a test folder or a validation fraction above 0.");
         var report = Evaluator.Evaluate(ml, model, classes, evalRows);
@@ -163,9 +162,7 @@ public static class TrainRunner
 
     private static string Describe(DistrAttention.Vit.Model.VitConfig c)
     {
-        var a = c.Attention;
-        string attention = a.Kind == AttentionKind.Exact ? "exact attention"
-            : $"DistrAttention G={a.GroupSize} l={a.BlockSize} {a.Mode}";
+        string attention = ModelAttention.Describe(c.Attention);
         return $"ViT width {c.EmbedDim}, depth {c.Depth}, {c.NumHeads} heads, patch {c.PatchSize} on {c.ImageSize}×{c.ImageSize}×{c.Channels}, {attention}";
     }
 }

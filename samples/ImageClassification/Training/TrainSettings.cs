@@ -8,10 +8,10 @@ namespace ImageClassification.Training;
 /// a small ViT for 28×28 grey images with DistrAttention G = 2, sized to train on 2 CPU cores in minutes.</summary>
 public sealed record TrainSettings
 {
-    /// <summary>Training images, one sub-folder per class.</summary>
+    /// <summary>Training data: an image folder (one sub-folder per class) or a folder of IDX files (its <c>train-*</c> split).</summary>
     public required string TrainFolder { get; init; }
 
-    /// <summary>Test images, one sub-folder per class; null evaluates on the validation part instead.</summary>
+    /// <summary>Test data: an image folder or a folder of IDX files (its <c>t10k-*</c> split); null evaluates on the validation part instead.</summary>
     public string? TestFolder { get; init; }
 
     /// <summary>Where the model, metrics and plots are written.</summary>

@@ -11,18 +11,19 @@ public sealed class CliTests
 {
     private static readonly string[] Classes = ["Bag", "Trouser", "Sneaker"];
 
-    // 8 training and 3 test images for each of 3 classes (or as many as asked), copied from the embedded subset.
+    // 8 training and 3 test images for each of 3 classes (or as many as asked): the first of each class in the
+    // embedded subset, written as PNG class folders under <temp>/data/{train,test}.
     internal static (string Train, string Test) CopySubset(TempFolder temp, int train = 8, int test = 3)
     {
-        foreach (var (split, count) in new[] { ("train", train), ("test", test) })
-            foreach (var c in Classes)
-            {
-                var target = temp.Combine("data", split, c);
-                Directory.CreateDirectory(target);
-                foreach (var file in ImageFolderDataset.ListImages(Path.Combine(EmbeddedData.Root, split, c)).Take(count))
-                    File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
-            }
+        EmbeddedSubset.WritePngs(temp.Combine("data"), Classes, train, test);
         return (temp.Combine("data", "train"), temp.Combine("data", "test"));
+    }
+
+    /// <summary>The same images as <see cref="CopySubset"/>, as IDX files in <c>&lt;temp&gt;/idx</c>.</summary>
+    internal static string CopySubsetAsIdx(TempFolder temp, int train = 8, int test = 3)
+    {
+        EmbeddedSubset.WriteIdx(temp.Combine("idx"), Classes, train, test);
+        return temp.Combine("idx");
     }
 
     internal static string[] TinyTrain(string data, string output, params string[] extra) =>

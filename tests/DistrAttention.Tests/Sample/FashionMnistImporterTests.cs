@@ -9,17 +9,7 @@ public sealed class FashionMnistImporterTests
     private const int Rows = 28, Cols = 28;
 
     // 12 images labelled 0,1,2,...,9,0,1 (train, gzip) and 4 labelled 3,3,3,5 (test, raw).
-    private static string WriteIdxFolder(TempFolder temp)
-    {
-        var idx = temp.Combine("idx");
-        Directory.CreateDirectory(idx);
-        byte[] trainLabels = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1];
-        IdxFiles.Write(Path.Combine(idx, "train-images-idx3-ubyte.gz"), [12, Rows, Cols], IdxFiles.Pattern(12, Rows, Cols), gzip: true);
-        IdxFiles.Write(Path.Combine(idx, "train-labels-idx1-ubyte.gz"), [12], trainLabels, gzip: true);
-        IdxFiles.Write(Path.Combine(idx, "t10k-images-idx3-ubyte"), [4, Rows, Cols], IdxFiles.Pattern(4, Rows, Cols), gzip: false);
-        IdxFiles.Write(Path.Combine(idx, "t10k-labels-idx1-ubyte"), [4], [3, 3, 3, 5], gzip: false);
-        return idx;
-    }
+    private static string WriteIdxFolder(TempFolder temp) => IdxFiles.WriteFolder(temp);
 
     [Fact]
     public void WritesOneFolderPerClassAndPngsThatDecodeToTheSamePixels()
@@ -53,9 +43,30 @@ public sealed class FashionMnistImporterTests
 
         Assert.Equal(Enumerable.Repeat(1, 10), counts["train"]);
         Assert.Equal(2, counts["test"][3]);
+        // Only classes with images get a folder (an empty class folder would stop training).
+        Assert.Equal(["Dress", "Sandal"], Directory.GetDirectories(Path.Combine(output, "test")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.Equal(["test-00000.png", "test-00001.png"],
             Directory.GetFiles(Path.Combine(output, "test", "Dress")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.Single(Directory.GetFiles(Path.Combine(output, "train", "T-shirt_top")), f => f.EndsWith("train-00000.png"));
+    }
+
+    [Fact]
+    public void AsIdxKeepsTheFirstImagesPerClassInFileOrder()
+    {
+        using var temp = new TempFolder();
+        var idx = WriteIdxFolder(temp);
+        var output = temp.Combine("subset");
+
+        var counts = FashionMnistImporter.Import(idx, output, trainPerClass: 1, testPerClass: 2, asIdx: true);
+
+        Assert.Equal(Enumerable.Repeat(1, 10), counts["train"]);
+        var train = IdxSplit.Read(output, IdxSplit.TrainPrefix);
+        Assert.Equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], train.Labels); // images 10 and 11 repeat classes 0 and 1
+        Assert.Equal(IdxFiles.Pattern(12, Rows, Cols)[..(10 * Rows * Cols)], train.Images.Data);
+        var test = IdxSplit.Read(output, IdxSplit.TestPrefix);
+        Assert.Equal([3, 3, 5], test.Labels);
+        Assert.Equal(IdxFiles.Pattern(4, Rows, Cols).AsSpan(Rows * Cols, Rows * Cols).ToArray(), test.Images.Item(1).ToArray());
+        Assert.True(File.Exists(Path.Combine(output, "t10k-images-idx3-ubyte.gz")));
     }
 
     [Fact]

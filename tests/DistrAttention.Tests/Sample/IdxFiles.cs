@@ -1,36 +1,30 @@
-using System.Buffers.Binary;
-using System.IO.Compression;
+using ImageClassification.Data;
 
 namespace DistrAttention.Tests.Sample;
 
-/// <summary>Writes small IDX files (raw or gzip) for the importer tests.</summary>
+/// <summary>Small IDX files (raw or gzip) for the importer and data set tests.</summary>
 internal static class IdxFiles
 {
-    public static byte[] Encode(int[] dims, byte[] data)
-    {
-        using var stream = new MemoryStream();
-        stream.Write([0, 0, 0x08, (byte)dims.Length]);
-        Span<byte> size = stackalloc byte[4];
-        foreach (var d in dims)
-        {
-            BinaryPrimitives.WriteInt32BigEndian(size, d);
-            stream.Write(size);
-        }
-        stream.Write(data);
-        return stream.ToArray();
-    }
+    public const int Side = 28;
 
-    public static void Write(string path, int[] dims, byte[] data, bool gzip)
+    public static void Write(string path, int[] dims, byte[] data, bool gzip) => IdxWriter.Write(path, dims, data, gzip);
+
+    /// <summary>
+    /// <c>&lt;temp&gt;/idx</c> with 12 training images labelled 0..9, 0, 1 (gzip) and, unless <paramref name="withTest"/>
+    /// is false, 4 test images labelled 3, 3, 3, 5 (raw); 28×28 <see cref="Pattern"/> images.
+    /// </summary>
+    public static string WriteFolder(TempFolder temp, bool withTest = true)
     {
-        var bytes = Encode(dims, data);
-        if (!gzip)
+        var idx = temp.Combine("idx");
+        Directory.CreateDirectory(idx);
+        Write(Path.Combine(idx, "train-images-idx3-ubyte.gz"), [12, Side, Side], Pattern(12, Side, Side), gzip: true);
+        Write(Path.Combine(idx, "train-labels-idx1-ubyte.gz"), [12], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1], gzip: true);
+        if (withTest)
         {
-            File.WriteAllBytes(path, bytes);
-            return;
+            Write(Path.Combine(idx, "t10k-images-idx3-ubyte"), [4, Side, Side], Pattern(4, Side, Side), gzip: false);
+            Write(Path.Combine(idx, "t10k-labels-idx1-ubyte"), [4], [3, 3, 3, 5], gzip: false);
         }
-        using var file = File.Create(path);
-        using var zip = new GZipStream(file, CompressionLevel.Fastest);
-        zip.Write(bytes);
+        return idx;
     }
 
     /// <summary>Images whose pixel (r, c) of item i is (i * 7 + r * 3 + c) mod 256, so every item differs.</summary>

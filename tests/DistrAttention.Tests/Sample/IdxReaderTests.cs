@@ -29,7 +29,7 @@ public sealed class IdxReaderTests
     {
         using var temp = new TempFolder();
         var path = temp.Combine("short-idx1-ubyte");
-        var bytes = IdxFiles.Encode([10], new byte[10]);
+        var bytes = IdxWriter.Encode([10], new byte[10]);
         File.WriteAllBytes(path, bytes[..^3]);
 
         var e = Assert.Throws<InvalidDataException>(() => IdxReader.Read(path));
@@ -40,7 +40,7 @@ public sealed class IdxReaderTests
     [Fact]
     public void NonByteElementTypeIsRejected()
     {
-        var bytes = IdxFiles.Encode([2], [0, 0]);
+        var bytes = IdxWriter.Encode([2], [0, 0]);
         bytes[2] = 0x0D; // float
         var e = Assert.Throws<InvalidDataException>(() => IdxReader.Read(new MemoryStream(bytes)));
         Assert.Contains("0x0D", e.Message);

@@ -96,21 +96,12 @@ public sealed class ImageFolderDatasetTests
         var (train, validation) = set.Split(0.2, seed: 7);
         var (_, again) = set.Split(0.2, seed: 7);
 
+        var trainRows = Assert.IsType<ImageFolderDataset>(train).Rows;
+        var validationRows = Assert.IsType<ImageFolderDataset>(validation).Rows;
         Assert.Equal(16, train.Count);
-        Assert.Equal(2, validation.Count(r => r.Label == "a"));
-        Assert.Equal(2, validation.Count(r => r.Label == "b"));
-        Assert.Empty(train.Select(r => r.ImagePath).Intersect(validation.Select(r => r.ImagePath)));
-        Assert.Equal(validation.Select(r => r.ImagePath), again.Select(r => r.ImagePath));
-    }
-
-    [Fact]
-    public void EmbeddedSubsetHasTenClassesWithTheDocumentedCounts()
-    {
-        var train = ImageFolderDataset.Load(EmbeddedData.Train, verifyImages: false);
-        var test = ImageFolderDataset.Load(EmbeddedData.Test, verifyImages: false);
-
-        Assert.Equal(FashionMnistClasses.Names.Order(StringComparer.Ordinal), train.Classes);
-        Assert.All(train.Rows.GroupBy(r => r.Label), g => Assert.Equal(1000, g.Count()));
-        Assert.All(test.Rows.GroupBy(r => r.Label), g => Assert.Equal(100, g.Count()));
+        Assert.Equal(2, validationRows.Count(r => r.Label == "a"));
+        Assert.Equal(2, validationRows.Count(r => r.Label == "b"));
+        Assert.Empty(trainRows.Select(r => r.ImagePath).Intersect(validationRows.Select(r => r.ImagePath)));
+        Assert.Equal(validationRows.Select(r => r.ImagePath), Assert.IsType<ImageFolderDataset>(again).Rows.Select(r => r.ImagePath));
     }
 }

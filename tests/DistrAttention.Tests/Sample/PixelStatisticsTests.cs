@@ -9,11 +9,10 @@ public sealed class PixelStatisticsTests
     public void BlackAndWhiteImagesHaveMeanAndStdOneHalf()
     {
         using var temp = new TempFolder();
-        var black = temp.Combine("black.png");
-        var white = temp.Combine("white.png");
-        GreyPng.Write(black, new byte[16], 4, 4);
-        GreyPng.Write(white, Enumerable.Repeat((byte)255, 16).ToArray(), 4, 4);
-        ImageRow[] rows = [new() { ImagePath = black, Label = "a" }, new() { ImagePath = white, Label = "a" }];
+        Directory.CreateDirectory(temp.Combine("a"));
+        GreyPng.Write(temp.Combine("a", "black.png"), new byte[16], 4, 4);
+        GreyPng.Write(temp.Combine("a", "white.png"), Enumerable.Repeat((byte)255, 16).ToArray(), 4, 4);
+        var rows = ImageFolderDataset.Load(temp.Path);
 
         var (mean, std) = PixelStatistics.Measure(rows, channels: 1);
         Assert.Equal(0.5f, mean[0], 3);
@@ -29,9 +28,9 @@ public sealed class PixelStatisticsTests
     public void ConstantImageGetsAPositiveStd()
     {
         using var temp = new TempFolder();
-        var grey = temp.Combine("grey.png");
-        GreyPng.Write(grey, Enumerable.Repeat((byte)51, 16).ToArray(), 4, 4);
-        var (mean, std) = PixelStatistics.Measure([new ImageRow { ImagePath = grey, Label = "a" }], 1);
+        Directory.CreateDirectory(temp.Combine("a"));
+        GreyPng.Write(temp.Combine("a", "grey.png"), Enumerable.Repeat((byte)51, 16).ToArray(), 4, 4);
+        var (mean, std) = PixelStatistics.Measure(ImageFolderDataset.Load(temp.Path), 1);
         Assert.Equal(0.2f, mean[0], 3);
         Assert.True(std[0] > 0);
     }

@@ -114,7 +114,7 @@ public class BadImageInputTests : IClassFixture<ExactModelFixture>
     public void CompleteRealPngIsAccepted()
     {
         var rows = SyntheticImages.Rows(1, 1);
-        rows[0].Image = File.ReadAllBytes(ExactModelFixture.RealPngPath());
+        rows[0].Image = ExactModelFixture.RealPng();
         var scores = fixture.Model.Transform(ml.Data.LoadFromEnumerable(rows)).GetColumn<float[]>("Score").ToList();
         Assert.Equal(3, scores.Count);
     }

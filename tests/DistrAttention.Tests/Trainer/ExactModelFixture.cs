@@ -1,5 +1,6 @@
 using DistrAttention.Vit.Attention;
 using DistrAttention.Runtime;
+using ImageClassification.Data;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.DistrAttention;
@@ -26,18 +27,15 @@ public sealed class ExactModelFixture : IDisposable
     public VitImageClassificationTransformer Vit { get; }
 
     /// <summary>The first 60 bytes of a real PNG of the embedded data set: signature, IHDR and the start of IDAT.</summary>
-    public static byte[] TruncatedPng() => File.ReadAllBytes(RealPngPath())[..60];
+    public static byte[] TruncatedPng() => RealPng()[..60];
 
-    /// <summary>A complete PNG of the embedded Fashion-MNIST subset.</summary>
-    public static string RealPngPath()
+    /// <summary>A complete PNG of an image of the embedded Fashion-MNIST subset (the first Bag of its test split).</summary>
+    public static byte[] RealPng()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string folder = Path.Combine(dir.FullName, "samples", "ImageClassification", "data", "fashion-mnist-subset", "test", "Bag");
-            if (Directory.Exists(folder))
-                return Directory.EnumerateFiles(folder, "*.png").Order().First();
-        }
-        throw new DirectoryNotFoundException("samples/ImageClassification/data/fashion-mnist-subset not found above " + AppContext.BaseDirectory);
+        var set = IdxImageSet.Load(EmbeddedData.Root, IdxSplit.TestPrefix);
+        int row = Enumerable.Range(0, set.Count).First(r => set.LabelOf(r) == "Bag");
+        var (height, width) = set.ImageSize;
+        return GreyPng.Encode(set.PixelsOf(row), width, height);
     }
 
     public void Dispose() => Vit.Dispose();
