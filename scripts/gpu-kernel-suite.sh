@@ -139,8 +139,10 @@ fi
 
 # At most 8 files come back from the device tool: pack the logs into one archive (fault-injection.log stays beside it:
 # it is the record the issue asks to commit).
+# An earlier run's archive is kept (logs.tgz of a `build` run, then the GPU steps in a second run with the same OUT), and
+# the summary also goes to summary.txt, which survives a caller that writes its console to OUT/*.log.
+[ -f "$OUT/logs.tgz" ] && mv "$OUT/logs.tgz" "$OUT/logs-$(date +%H%M%S).tgz"
 (cd "$OUT" && tar czf logs.tgz --remove-files $(ls *.log 2>/dev/null | grep -vx fault-injection.log) tune 2>/dev/null)
-echo "==== summary ===="
-for s in "${summary[@]}"; do echo "$s"; done
+{ echo "==== summary ===="; for s in "${summary[@]}"; do echo "$s"; done; } | tee -a "$OUT/summary.txt"
 [ -f "$OUT/kernel-bench.md" ] && grep -E "^\| (float16|bfloat16) \| 4·16·4096·64" "$OUT/kernel-bench.md"
 exit $status
