@@ -11,4 +11,16 @@ cmake --build native/cuda/build-host -j "$(nproc)"
 ctest --test-dir native/cuda/build-host --output-on-failure
 
 echo "== .NET tests =="
-dotnet test DistrAttention.sln -c Release --logger "console;verbosity=normal" "$@"
+# The output is long and CI logs may keep only its ends: on failure, repeat each failed test's message last.
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test DistrAttention.sln -c Release --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+if [ "$rc" -ne 0 ]; then
+  echo "== failures (repeated from above) =="
+  grep -E "error (CS|MSB|NU)[0-9]+" "$log" | sort -u | head -20 || true
+  awk '/^ *Failed [A-Za-z_]/ { n = 30 } n > 0 { print; n-- }' "$log" | head -200
+fi
+exit "$rc"

@@ -22,8 +22,20 @@ internal static class ModelFactory
         return preset with { Attention = o.Attention ?? new() };
     }
 
-    /// <summary>Creates the model on the CPU. Seeds torch first so initialisation is reproducible.</summary>
+    // The initial weights come from torch's process-wide generator: two trainers building models on different threads
+    // would interleave their draws (and each get weights that depend on the other's timing) without this lock.
+    private static readonly object GlobalGeneratorLock = new();
+
+    /// <summary>
+    /// Creates the model on the CPU. Seeds torch first so initialisation is reproducible; the seeding and the draws are
+    /// one step under a process-wide lock, so concurrent trainers in one process still get their seed's weights.
+    /// </summary>
     public static VisionTransformer Create(VitImageClassificationTrainer.Options o, int classCount)
+    {
+        lock (GlobalGeneratorLock) return CreateSeeded(o, classCount);
+    }
+
+    private static VisionTransformer CreateSeeded(VitImageClassificationTrainer.Options o, int classCount)
     {
         torch.manual_seed(o.Seed);
         if (o.InitialModel is not null)

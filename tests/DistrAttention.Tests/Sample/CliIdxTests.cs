@@ -9,6 +9,9 @@ namespace DistrAttention.Tests.Sample;
 /// <c>train</c> and <c>evaluate</c> read a folder of IDX files directly, and the same images as IDX files or as PNG
 /// class folders train the same model to the same metrics (so the embedded set's switch to IDX changes no result).
 /// </summary>
+/// <remarks>Two trainings compared bit for bit: each seeds torch's process-wide generator, which tests running in
+/// parallel draw from too (torch.randn), so this class runs alone.</remarks>
+[Collection(GlobalGeneratorCollection.Name)]
 public sealed class CliIdxTests
 {
     [Fact]
