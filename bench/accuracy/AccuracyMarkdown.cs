@@ -9,7 +9,7 @@ public static class AccuracyMarkdown
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
 
     /// <summary>Renders the whole record.</summary>
-    public static string Render(ReportContext context, IReadOnlyList<RowSummary> rows, string? recipeChoice)
+    public static string Render(ReportContext context, IReadOnlyList<RowSummary> rows, string? recipeChoice, string? findings = null)
     {
         var md = new StringBuilder();
         md.AppendLine(C, $"# Accuracy at ViT scale: full Fashion-MNIST on the {context.Machine} — {context.Date}, commit {context.Commit}").AppendLine();
@@ -17,8 +17,11 @@ public static class AccuracyMarkdown
         md.AppendLine("Setup: a ViT with ViT-Tiny's dims (width 192, 3 heads, head dim d = 64, depth 12, MLP 768), patch 2 on 28×28 grey " +
                       "images (N = 197 tokens), trained from scratch through the sample's `train` (the ML.NET trainer) in bf16 on " +
                       "the 60,000 training images of Fashion-MNIST (Debian `dataset-fashion-mnist`), tested on its 10,000 test images; " +
-                      "batch 256, AdamW (weight decay 0.05), cosine schedule after warm-up, no label smoothing. Up to three runs " +
-                      "shared the GPU at a time, so seconds per epoch are indicative only.").AppendLine();
+                      "batch 256, AdamW (weight decay 0.05), cosine schedule after warm-up, no label smoothing. Several runs " +
+                      "shared the GPU at a time, so seconds per epoch are indicative only. \"vs Exact\" compares with the Exact " +
+                      "runs of the same seeds (paired), so rows with fewer seeds are not compared with other seeds' luck.").AppendLine();
+        if (!string.IsNullOrWhiteSpace(findings))
+            md.AppendLine("## Findings").AppendLine().AppendLine(findings.Trim()).AppendLine();
         var exact = rows.FirstOrDefault(r => r.Phase == "table" && r.Row == "exact");
         foreach (var phase in new[] { "table", "finetune", "swapin" })
         {
@@ -29,7 +32,7 @@ public static class AccuracyMarkdown
             md.AppendLine("|---|---:|---:|---|---:|---:|---:|");
             foreach (var r in section)
             {
-                string delta = exact is null ? "–" : (100 * (r.MeanTest - exact.MeanTest)).ToString("+0.00;−0.00;0.00", C);
+                string delta = PairedGap(exact, r) is { } gap ? (-gap).ToString("+0.00;−0.00;0.00", C) : "–";
                 int epochs = r.Runs.Max(x => x.Epochs);
                 md.AppendLine(C, $"| {RowNames.Describe(r.Row)} | {r.Runs.Count} | {100 * r.MeanTest:F2} ± {100 * r.StdTest:F2} % | " +
                                  $"{string.Join(", ", r.Runs.Select(x => (100 * x.TestAccuracy).ToString("F2", C)))} | {delta} | " +
@@ -61,10 +64,24 @@ public static class AccuracyMarkdown
         if (exact is null) return md.AppendLine("No Exact row: no verdict.\n").ToString();
         foreach (var r in rows.Where(r => r.Phase is "table" or "finetune" && r.Row is "mean-g2-l64" or "sample-g2-l64" or "mean-g2-l128"))
         {
-            double gap = 100 * (exact.MeanTest - r.MeanTest);
-            md.AppendLine(C, $"- {RowNames.Describe(r.Row)}, {RowNames.Phase(r.Phase)}: {gap:F2} points below Exact " +
-                             $"({r.Runs.Count} seeds): **{(gap <= 1.0 ? "met" : "missed")}**");
+            if (PairedGap(exact, r) is not { } gap) continue;
+            string verdict = gap <= 1.0 ? "met" : "missed";
+            // The issue asks for 3 seeds per row: with fewer, the verdict is provisional.
+            string seeds = r.Runs.Count >= 3 ? $"{r.Runs.Count} seeds" : $"provisional: {r.Runs.Count} of 3 seeds";
+            md.AppendLine(C, $"- {RowNames.Describe(r.Row)}, {RowNames.Phase(r.Phase)}: " +
+                             $"{(gap >= 0 ? $"{gap:F2} points below" : $"{-gap:F2} points above")} Exact on seeds " +
+                             $"{string.Join(", ", r.Seeds)} ({seeds}): **{verdict}**");
         }
         return md.AppendLine().ToString();
+    }
+
+    // Points by which Exact's mean test accuracy over the row's seeds exceeds the row's; null without shared seeds.
+    private static double? PairedGap(RowSummary? exact, RowSummary row)
+    {
+        if (exact is null) return null;
+        var shared = row.Runs.Where(r => exact.Runs.Any(e => e.Seed == r.Seed)).ToList();
+        if (shared.Count == 0) return null;
+        double exactMean = exact.Runs.Where(e => shared.Any(r => r.Seed == e.Seed)).Average(e => e.TestAccuracy);
+        return 100 * (exactMean - shared.Average(r => r.TestAccuracy));
     }
 }

@@ -18,7 +18,7 @@ public sealed record RowSummary(string Phase, string Row, IReadOnlyList<RunRecor
     /// <summary>Sample standard deviation of the final validation accuracy.</summary>
     public double StdValidation => Std(Runs.Where(r => r.ValidationAccuracy is not null).Select(r => r.ValidationAccuracy!.Value).ToList());
 
-    /// <summary>Mean training seconds per epoch (runs shared the GPU with up to two others).</summary>
+    /// <summary>Mean training seconds per epoch (runs shared the GPU with others).</summary>
     public double SecondsPerEpoch => Runs.Where(r => r.Epochs > 0).Select(r => r.TrainingSeconds / r.Epochs).DefaultIfEmpty(0).Average();
 
     /// <summary>Groups runs by phase and row, seeds ascending.</summary>

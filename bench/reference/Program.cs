@@ -9,12 +9,22 @@ using static TorchSharp.torch;
 TorchRuntime.EnsureInitialized();
 if (args.Length > 0)
 {
-    if (args is not ["--real", var modelZip, .. var rest] || rest is not ([] or ["--images", _]))
+    string? folder = null;
+    int? limit = null;
+    bool valid = args is ["--real", _, ..] && args.Length % 2 == 0;
+    for (int i = 2; valid && i < args.Length; i += 2)
     {
-        Console.Error.WriteLine("usage: [--real <pipeline model.zip> [--images <labelled test folder, or a folder of IDX files (its t10k split)>]]");
+        if (args[i] == "--images") folder = args[i + 1];
+        else if (args[i] == "--count" && int.TryParse(args[i + 1], out int count) && count > 0) limit = count;
+        else valid = false;
+    }
+    if (!valid)
+    {
+        Console.Error.WriteLine("usage: [--real <pipeline model.zip> [--images <labelled test folder, or a folder of IDX files (its t10k split)>] " +
+                                "[--count <at most this many images, > 0>]]");
         return 2;
     }
-    RealActivationReport.Run(modelZip, rest is [_, var folder] ? folder : RealActivationReport.DefaultTestImages);
+    RealActivationReport.Run(args[1], folder ?? RealActivationReport.DefaultTestImages, limit);
     return 0;
 }
 

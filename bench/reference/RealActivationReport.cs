@@ -22,13 +22,13 @@ internal static class RealActivationReport
     private static readonly DistrAttentionMode[] Modes = [DistrAttentionMode.Mean, DistrAttentionMode.Sample];
 
     /// <summary>Prints the report for <paramref name="pipelineZip"/> on the images under <paramref name="testFolder"/>.</summary>
-    public static void Run(string pipelineZip, string testFolder)
+    public static void Run(string pipelineZip, string testFolder, int? limit = null)
     {
         var clock = Stopwatch.StartNew();
         var vit = SavedVitSegment.Read(pipelineZip);
         using var model = vit.LoadModel();
         var config = model.Config;
-        var test = TestImages.Load(testFolder, vit, config.ImageSize, config.Channels);
+        var test = TestImages.Load(testFolder, vit, config.ImageSize, config.Channels, limit);
         var (blocks, logits) = ActivationCapture.Run(model, test.Images);
         var (pipelineAccuracy, difference) = PipelineCrossCheck.Run(pipelineZip, test, logits);
         var (b, h, n, d) = (blocks[0].Q.shape[0], blocks[0].Q.shape[1], blocks[0].Q.shape[2], blocks[0].Q.shape[3]);
@@ -37,7 +37,7 @@ internal static class RealActivationReport
         Console.WriteLine($"Model: `{pipelineZip}`: ViT width {config.EmbedDim}, depth {config.Depth}, {config.NumHeads} heads, " +
                           $"patch {config.PatchSize} on {config.ImageSize}×{config.ImageSize}×{config.Channels}, trained with " +
                           $"{Describe(trained)} (seed {trained.Seed}).  ");
-        Console.WriteLine($"Inputs: {b} test images (`{testFolder}`, all of them), preprocessed like the trainer; " +
+        Console.WriteLine($"Inputs: {b} test images (`{testFolder}`, {(limit is null ? "all of them" : $"at most {limit}")}), preprocessed like the trainer; " +
                           $"Q, K, V captured at each block's attention seam while the model runs with its trained attention: " +
                           $"[{b}, {h}, {n}, {d}] per block (N = {n} tokens: {n - 1} patches + class token; d = {d}).  ");
         var blockSizes = BlockSizesFor(n);

@@ -25,7 +25,9 @@ internal sealed record SavedVitSegment(float[] Mean, float[] Std, IReadOnlyList<
             throw new InvalidDataException($"'{pipelineZip}' holds {vit.Count} ViT segments; the bench expects exactly one.");
         using var metadata = JsonDocument.Parse(ReadEntry(zip, vit[0].GetProperty("MetadataEntry").GetString()!));
         var root = metadata.RootElement;
-        float[] Floats(string name) => root.GetProperty(name).EnumerateArray().Select(e => e.GetSingle()).ToArray();
+        // Normalisation sits in the scorer's settings (older files kept it at the top level).
+        var scorer = root.TryGetProperty("Scorer", out var s) ? s : root;
+        float[] Floats(string name) => scorer.GetProperty(name).EnumerateArray().Select(e => e.GetSingle()).ToArray();
         // KeyValues are the label keys in key order, i.e. the order of the Score vector.
         var classes = root.GetProperty("KeyValues").EnumerateArray().Select(e => e.GetString()!).ToList();
         return new SavedVitSegment(Floats("Mean"), Floats("Std"), classes,

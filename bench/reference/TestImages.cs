@@ -28,16 +28,20 @@ internal sealed record TestImages(IReadOnlyList<string> Labels, Tensor Images, T
         public string Label { get; set; } = "";
     }
 
-    /// <summary>Loads every image of <paramref name="source"/>: a labelled image folder, or a folder of IDX files.</summary>
+    /// <summary>Loads the images of <paramref name="source"/>: a labelled image folder, or a folder of IDX files.</summary>
+    /// <param name="limit">At most this many images (null: all): the first ones of an IDX file (its classes are mixed),
+    /// evenly spaced ones of a folder. The captured activations take 12·3·B·N·d floats: a ViT at N = 197 needs a limit.</param>
     /// <exception cref="InvalidDataException">An image has another size, or a class is unknown to the model.</exception>
-    public static TestImages Load(string source, SavedVitSegment vit, int size, int channels)
+    public static TestImages Load(string source, SavedVitSegment vit, int size, int channels, int? limit = null)
     {
         if (channels != 1)
             throw new InvalidDataException($"The bench preprocesses 1-channel (luma) models only; this one has {channels}.");
-        return IdxSplit.AnyIn(source) ? FromIdx(source, vit, size) : FromFolder(source, vit, size);
+        if (limit is < 1)
+            throw new ArgumentOutOfRangeException(nameof(limit), limit, "The image limit must be at least 1.");
+        return IdxSplit.AnyIn(source) ? FromIdx(source, vit, size, limit) : FromFolder(source, vit, size, limit);
     }
 
-    private static TestImages FromFolder(string root, SavedVitSegment vit, int size)
+    private static TestImages FromFolder(string root, SavedVitSegment vit, int size, int? limit)
     {
         var paths = new List<string>();
         var labels = new List<string>();
@@ -47,15 +51,21 @@ internal sealed record TestImages(IReadOnlyList<string> Labels, Tensor Images, T
                 paths.Add(file);
                 labels.Add(Path.GetFileName(dir));
             }
+        if (limit is { } most && most < paths.Count)
+        {
+            // Evenly spaced, so that every class folder keeps its share.
+            var keep = Enumerable.Range(0, most).Select(i => (int)((long)i * paths.Count / most)).ToList();
+            (paths, labels) = (keep.Select(i => paths[i]).ToList(), keep.Select(i => labels[i]).ToList());
+        }
         return Build(labels, vit, size, i => MLImage.CreateFromFile(paths[i]), ml =>
             (ml.Data.LoadFromEnumerable(paths.Zip(labels, (p, l) => new FileRow { ImagePath = p, Label = l })), false));
     }
 
-    private static TestImages FromIdx(string folder, SavedVitSegment vit, int size)
+    private static TestImages FromIdx(string folder, SavedVitSegment vit, int size, int? limit)
     {
         var split = IdxSplit.Read(folder, IdxSplit.TestPrefix);
         string Name(int i) => FashionMnistClasses.Names[split.Labels[i]];
-        var order = Enumerable.Range(0, split.Count).OrderBy(Name, StringComparer.Ordinal).ThenBy(i => i).ToList();
+        var order = Enumerable.Range(0, Math.Min(split.Count, limit ?? int.MaxValue)).OrderBy(Name, StringComparer.Ordinal).ThenBy(i => i).ToList();
         return Build(order.Select(Name).ToList(), vit, size, i => InMemoryImages.ToImage(split.Images, order[i]), ml =>
             (InMemoryImages.ToDataView(ml, split.Images, order, Name), true));
     }
