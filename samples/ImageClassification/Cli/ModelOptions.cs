@@ -33,8 +33,8 @@ public sealed class ModelOptions
     private readonly Option<int> seed = new("--seed") { Description = "Random seed.", DefaultValueFactory = _ => Defaults.Seed };
     private readonly Option<string> init = new("--init")
     {
-        Description = "Initial weights of a model trained from scratch: timm (truncated normal 0.02) or pytorch (the modules' defaults).",
-        DefaultValueFactory = _ => "timm",
+        Description = "Initial weights of a model trained from scratch: pytorch (the modules' defaults; chosen on validation data) or timm (truncated normal 0.02).",
+        DefaultValueFactory = _ => "pytorch",
     };
     private readonly Option<double> maxGradNorm = new("--max-grad-norm") { Description = "Clip the global gradient norm to this (0 = off).", DefaultValueFactory = _ => 1.0 };
     private readonly Option<double> warmupEpochs = new("--warmup-epochs") { Description = "Epochs of linear learning-rate warm-up.", DefaultValueFactory = _ => 1.0 };

@@ -77,7 +77,7 @@ public sealed record TrainSettings
     public int? Threads { get; init; }
 
     /// <summary>Initial weights of a model trained from scratch (ignored when fine-tuning).</summary>
-    public WeightInitialization Initialization { get; init; } = WeightInitialization.Timm;
+    public WeightInitialization Initialization { get; init; } = WeightInitialization.PyTorchDefault;
 
     /// <summary>Global gradient-norm clipping threshold; 0 turns clipping off.</summary>
     public double MaxGradNorm { get; init; } = 1.0;
