@@ -21,7 +21,9 @@ public sealed record RunRecord(string Phase, string Row, int Seed, double TestAc
         if (!Directory.Exists(root))
             throw new DirectoryNotFoundException($"runs folder '{root}' does not exist (expected scripts/gpu-accuracy.sh's RUNS, unpacked).");
         var runs = new List<RunRecord>();
-        foreach (var phase in Directory.GetDirectories(root))
+        // Other folders (logs, rerun: Exact models trained again only to be swapped into) hold no rows of the record.
+        string[] phases = ["recipe", "table", "swapin", "finetune"];
+        foreach (var phase in phases.Select(p => Path.Combine(root, p)).Where(Directory.Exists))
             foreach (var run in Directory.GetDirectories(phase))
                 if (Read(Path.GetFileName(phase), run) is { } record)
                     runs.Add(record);
