@@ -270,20 +270,23 @@ def write_outputs(args, rows, tune_rows, lsh_rows):
                      f"{r['speedup_cudnn']:.2f} | {r.get('portable_ms', float('nan')):.3f} | {r.get('khat_ms', float('nan')):.3f} | "
                      + " | ".join(f"{r.get(f'v{x}_ms', float('nan')):.3f}" for x in (0, 1, 2, 5, 6))
                      + f" | {r['err']:.3f} | {r['err_unif']:.4f} |")
+    def section(title, header, cells):
+        """A markdown section: a title line, a table header, then one row per cell list."""
+        L.append(f"\n## {title}\n")
+        L.append("| " + " | ".join(header) + " |")
+        L.append("|" + "---|" * len(header))
+        L.extend("| " + " | ".join(row) + " |" for row in cells)
+
     if tune_rows:
-        L.append("\n## Block-size tuning (fp16, B4·H16·N4096, non-causal)\n")
-        L.append("| d | G | l (query tile) | m (key tile) | warps | stages | ms | TFLOP/s |")
-        L.append("|---|---|---|---|---|---|---|---|")
-        for r in tune_rows:
-            L.append(f"| {r['d']} | {r['G']} | {r['l']} | {r['block_n']} | {r['warps']} | {r['stages']} | "
-                     f"{r['ms']:.3f} | {r['tflops']:.0f} |")
+        section("Block-size tuning (fp16, B4·H16·N4096, non-causal)",
+                ["d", "G", "l (query tile)", "m (key tile)", "warps", "stages", "ms", "TFLOP/s"],
+                ([str(r['d']), str(r['G']), str(r['l']), str(r['block_n']), str(r['warps']), str(r['stages']),
+                  f"{r['ms']:.3f}", f"{r['tflops']:.0f}"] for r in tune_rows))
     if lsh_rows:
-        L.append("\n## LSH share of kernel time (fp16, d=64, G=2; no-LSH = DA_FLAG_DEBUG_NO_LSH)\n")
-        L.append("| B·H·N | l | full ms | no-LSH ms | LSH share |")
-        L.append("|---|---|---|---|---|")
-        for r in lsh_rows:
-            L.append(f"| {r['B']}·{r['H']}·{r['N']} | {r['l']} | {r['full_ms']:.4f} | {r['no_lsh_ms']:.4f} | "
-                     f"{r['lsh_share'] * 100:.1f}% |")
+        section("LSH share of kernel time (fp16, d=64, G=2; no-LSH = DA_FLAG_DEBUG_NO_LSH)",
+                ["B·H·N", "l", "full ms", "no-LSH ms", "LSH share"],
+                ([f"{r['B']}·{r['H']}·{r['N']}", str(r['l']), f"{r['full_ms']:.4f}", f"{r['no_lsh_ms']:.4f}",
+                  f"{r['lsh_share'] * 100:.1f}%"] for r in lsh_rows))
     text = "\n".join(L) + "\n"
     with open(os.path.join(args.outdir, "kernel-bench.md"), "w") as f:
         f.write(text)

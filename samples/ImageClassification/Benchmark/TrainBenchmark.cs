@@ -120,18 +120,19 @@ public static class TrainBenchmark
 
     /// <summary>
     /// Measures one case in this process: builds the model on the device, warms up (at least
-    /// <see cref="TrainCase.Warmup"/> steps and, on CUDA, <see cref="MinimumWarmup"/>), then times
-    /// <see cref="TrainCase.Repetitions"/> runs of <see cref="TrainCase.Steps"/> back-to-back steps between two
+    /// <see cref="TrainBenchmarkSettings.Warmup"/> steps and, on CUDA, <see cref="MinimumWarmup"/>), then times
+    /// <see cref="TrainBenchmarkSettings.Repetitions"/> runs of <see cref="TrainBenchmarkSettings.Steps"/> back-to-back steps between two
     /// synchronisations and reports the median per step. Failures (out of memory, unsupported options) become a note.
     /// </summary>
     public static TrainMeasurement Measure(TrainCase c)
     {
         ArgumentNullException.ThrowIfNull(c);
+        var s = c.Settings;
         string implementation = c.GroupSize == 1 ? "sdpa" : "";
-        var result = Empty(c, implementation, c.Device == "cuda" ? "CUDA" : "CPU");
+        var result = Empty(c, implementation, s.Device == "cuda" ? "CUDA" : "CPU");
         try
         {
-            var device = TorchRuntime.Resolve(c.Device == "cuda" ? ComputeDevice.Cuda : ComputeDevice.Cpu);
+            var device = TorchRuntime.Resolve(s.Device == "cuda" ? ComputeDevice.Cuda : ComputeDevice.Cpu);
             bool cuda = device.type == DeviceType.CUDA;
             double baseline = double.NaN;
             if (cuda)
@@ -139,22 +140,22 @@ public static class TrainBenchmark
                 using (var probe = ones(1, device: device)) SyncCuda(); // creates the CUDA context
                 baseline = GpuMemory.Query()?.UsedMiB ?? double.NaN;
                 result = result with { Device = GpuMemory.DeviceName() ?? "CUDA", MemoryBaselineMiB = baseline };
-                if (c.Precision == ComputePrecision.Float32) TorchRuntime.UseTf32(device);
+                if (s.Precision == ComputePrecision.Float32) TorchRuntime.UseTf32(device);
             }
-            var config = VitModels.Config(c.Model, c.ImageSize, c.Classes, c.Channels, c.PatchSize) with
+            var config = VitModels.Config(c.Model, c.ImageSize, s.Classes, s.Channels, s.PatchSize) with
             {
                 Attention = c.GroupSize == 1 ? AttentionOptions.Exact : new AttentionOptions
                 {
-                    Kind = AttentionKind.DistrAttention, GroupSize = c.GroupSize, BlockSize = c.BlockSize, Mode = DistrAttentionMode.Mean,
+                    Kind = AttentionKind.DistrAttention, GroupSize = c.GroupSize, BlockSize = s.BlockSize, Mode = DistrAttentionMode.Mean,
                 },
             };
             manual_seed(1);
             using var model = new VisionTransformer(config);
             model.to(device);
-            model.Precision = c.Precision;
-            using var step = new TrainingStep(model, new TrainingStepOptions { LearningRate = c.LearningRate });
-            using var images = randn([c.Batch, c.Channels, c.ImageSize, c.ImageSize], ScalarType.Float32, device);
-            using var labels = randint(0, c.Classes, [c.Batch], ScalarType.Int64, device);
+            model.Precision = s.Precision;
+            using var step = new TrainingStep(model, new TrainingStepOptions { LearningRate = s.LearningRate });
+            using var images = randn([s.Batch, s.Channels, c.ImageSize, c.ImageSize], ScalarType.Float32, device);
+            using var labels = randint(0, s.Classes, [s.Batch], ScalarType.Int64, device);
             Tensor? lastLoss = null;
             void One()
             {
@@ -165,12 +166,12 @@ public static class TrainBenchmark
             }
 
             var warm = Stopwatch.StartNew();
-            for (int i = 0; i < c.Warmup || (cuda && warm.Elapsed < MinimumWarmup); i++)
+            for (int i = 0; i < s.Warmup || (cuda && warm.Elapsed < MinimumWarmup); i++)
             {
                 One();
                 if (cuda) SyncCuda();
             }
-            double ms = DeviceTimer.MedianMilliseconds(One, device, warmup: 0, c.Repetitions, c.Steps);
+            double ms = DeviceTimer.MedianMilliseconds(One, device, warmup: 0, s.Repetitions, s.Steps);
             float loss = lastLoss?.item<float>() ?? float.NaN; // a float32 scalar; read after the timing (a sync)
             lastLoss?.Dispose();
             double used = cuda ? GpuMemory.Query()?.UsedMiB ?? double.NaN : double.NaN;
@@ -181,7 +182,7 @@ public static class TrainBenchmark
             if (cuda && !double.IsFinite(used)) notes.Add("device memory unknown (no libcudart found)");
             return result with
             {
-                Implementation = implementation, MsPerStep = ms, ImagesPerSecond = c.Batch / (ms / 1000),
+                Implementation = implementation, MsPerStep = ms, ImagesPerSecond = s.Batch / (ms / 1000),
                 MemoryUsedMiB = used, Loss = loss, Note = string.Join("; ", notes),
             };
         }
@@ -204,9 +205,10 @@ public static class TrainBenchmark
 
     private static TrainMeasurement Empty(TrainCase c, string implementation, string device)
     {
-        int tokens = (c.ImageSize / Math.Max(1, c.PatchSize)) * (c.ImageSize / Math.Max(1, c.PatchSize)) + 1;
+        var s = c.Settings;
+        int tokens = (c.ImageSize / Math.Max(1, s.PatchSize)) * (c.ImageSize / Math.Max(1, s.PatchSize)) + 1;
         return new TrainMeasurement(c.Model, c.ImageSize, tokens, c.Attention, c.GroupSize, implementation,
-            c.Precision.ToString(), c.Batch, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, device, "");
+            s.Precision.ToString(), s.Batch, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, device, "");
     }
 
     /// <summary>Which DistrAttention path the last step ran: the kernel module's <c>LastPath</c> where it has one

@@ -149,7 +149,8 @@ public sealed record TrainBenchmarkSettings
     }
 }
 
-/// <summary>One training-step measurement, as the parent hands it to a child process (JSON on its command line).</summary>
+/// <summary>One training-step measurement, as the parent hands it to a child process (JSON on its command line):
+/// a model at an image size with one attention, measured with the step settings of <see cref="Settings"/>.</summary>
 public sealed record TrainCase
 {
     /// <summary>Model name (see <see cref="VitModels"/>).</summary>
@@ -158,30 +159,9 @@ public sealed record TrainCase
     public required int ImageSize { get; init; }
     /// <summary>1 = Exact attention; 2, 4, … = DistrAttention with this G.</summary>
     public required int GroupSize { get; init; }
-    /// <summary>DistrAttention l.</summary>
-    public int BlockSize { get; init; } = 64;
-    /// <summary>Compute precision.</summary>
-    [JsonConverter(typeof(JsonStringEnumConverter))]
-    public ComputePrecision Precision { get; init; } = ComputePrecision.BFloat16;
-    /// <summary>Images per step.</summary>
-    public int Batch { get; init; } = 64;
-    /// <summary>Head classes.</summary>
-    public int Classes { get; init; } = 1000;
-    /// <summary>Image channels.</summary>
-    public int Channels { get; init; } = 3;
-    /// <summary>Patch side.</summary>
-    public int PatchSize { get; init; } = 16;
-    /// <summary>Warm-up steps.</summary>
-    public int Warmup { get; init; } = 5;
-    /// <summary>Steps per timed repetition.</summary>
-    public int Steps { get; init; } = 20;
-    /// <summary>Timed repetitions.</summary>
-    public int Repetitions { get; init; } = 3;
-    /// <summary>AdamW learning rate.</summary>
-    public double LearningRate { get; init; } = 1e-4;
-    /// <summary>cuda or cpu.</summary>
-    public string Device { get; init; } = "cuda";
-
+    /// <summary>Batch, precision, block size, step counts, learning rate and device (its configuration lists are not
+    /// read: <see cref="Model"/>, <see cref="ImageSize"/> and <see cref="GroupSize"/> are this case's).</summary>
+    public required TrainBenchmarkSettings Settings { get; init; }
     /// <summary>"Exact" or "DistrAttention".</summary>
     [JsonIgnore]
     public string Attention => GroupSize == 1 ? "Exact" : "DistrAttention";
@@ -191,12 +171,7 @@ public sealed record TrainCase
     {
         foreach (var c in s.Configs)
             foreach (int g in s.GroupSizes.Prepend(1))
-                yield return new TrainCase
-                {
-                    Model = c.Model, ImageSize = c.ImageSize, GroupSize = g, BlockSize = s.BlockSize, Precision = s.Precision,
-                    Batch = s.Batch, Classes = s.Classes, Channels = s.Channels, PatchSize = s.PatchSize, Warmup = s.Warmup,
-                    Steps = s.Steps, Repetitions = s.Repetitions, LearningRate = s.LearningRate, Device = s.Device,
-                };
+                yield return new TrainCase { Model = c.Model, ImageSize = c.ImageSize, GroupSize = g, Settings = s };
     }
 
     /// <summary>One-line JSON (the child's <c>--single</c> argument).</summary>

@@ -92,9 +92,11 @@ public sealed class TrainBenchmarkTests
         Assert.Equal("Exact", cases[0].Attention);
         Assert.Equal("DistrAttention", cases[1].Attention);
 
+        Assert.All(cases, c => Assert.Same(s, c.Settings));
         var back = TrainCase.FromJson(cases[11].ToJson());
-        Assert.Equal(cases[11], back);
-        Assert.Equal(ComputePrecision.Float16, back.Precision);
+        Assert.Equal((cases[11].Model, cases[11].ImageSize, cases[11].GroupSize), (back.Model, back.ImageSize, back.GroupSize));
+        Assert.Equal(cases[11].ToJson(), back.ToJson());
+        Assert.Equal(ComputePrecision.Float16, back.Settings.Precision);
         Assert.Contains("--single", Assert.Throws<ArgumentException>(() => TrainCase.FromJson("{not json")).Message);
     }
 
@@ -258,8 +260,12 @@ public sealed class TrainBenchmarkTests
     {
         var c = new TrainCase
         {
-            Model = "w32d1h2", ImageSize = 32, GroupSize = 2, BlockSize = 16, Batch = 4, Classes = 10, Warmup = 1, Steps = 2,
-            Repetitions = 1, Device = "cpu", Precision = ComputePrecision.Float32,
+            Model = "w32d1h2", ImageSize = 32, GroupSize = 2,
+            Settings = new TrainBenchmarkSettings
+            {
+                Device = "cpu", OutputDirectory = "unused", BlockSize = 16, Batch = 4, Classes = 10, Warmup = 1, Steps = 2,
+                Repetitions = 1, Precision = ComputePrecision.Float32,
+            },
         };
         var output = new StringWriter();
         Assert.Equal(0, TrainBenchmark.RunSingle(c.ToJson(), output));
