@@ -9,22 +9,23 @@ using static TorchSharp.torch;
 TorchRuntime.EnsureInitialized();
 if (args.Length > 0)
 {
-    string? folder = null;
+    string? folder = null, png = null;
     int? limit = null;
     bool valid = args is ["--real", _, ..] && args.Length % 2 == 0;
     for (int i = 2; valid && i < args.Length; i += 2)
     {
         if (args[i] == "--images") folder = args[i + 1];
         else if (args[i] == "--count" && int.TryParse(args[i + 1], out int count) && count > 0) limit = count;
+        else if (args[i] == "--png") png = args[i + 1];
         else valid = false;
     }
     if (!valid)
     {
         Console.Error.WriteLine("usage: [--real <pipeline model.zip> [--images <labelled test folder, or a folder of IDX files (its t10k split)>] " +
-                                "[--count <at most this many images, > 0>]]");
+                                "[--count <at most this many images, > 0>] [--png <chart of the per-block error at the first l>]]");
         return 2;
     }
-    RealActivationReport.Run(args[1], folder ?? RealActivationReport.DefaultTestImages, limit);
+    RealActivationReport.Run(args[1], folder ?? RealActivationReport.DefaultTestImages, limit, png);
     return 0;
 }
 

@@ -21,8 +21,9 @@ internal static class RealActivationReport
     private static int[] BlockSizesFor(long tokens) => tokens <= 64 ? [16, 32, 64] : [64, 128];
     private static readonly DistrAttentionMode[] Modes = [DistrAttentionMode.Mean, DistrAttentionMode.Sample];
 
-    /// <summary>Prints the report for <paramref name="pipelineZip"/> on the images under <paramref name="testFolder"/>.</summary>
-    public static void Run(string pipelineZip, string testFolder, int? limit = null)
+    /// <summary>Prints the report for <paramref name="pipelineZip"/> on the images under <paramref name="testFolder"/>;
+    /// with <paramref name="png"/>, also writes the per-block output error at the first block size as a chart.</summary>
+    public static void Run(string pipelineZip, string testFolder, int? limit = null, string? png = null)
     {
         var clock = Stopwatch.StartNew();
         var vit = SavedVitSegment.Read(pipelineZip);
@@ -58,6 +59,9 @@ internal static class RealActivationReport
         PrintSameShapeBaseline(errors, blocks.Count, blocks[0].Q.shape, blockSizes[0]);
         foreach (int l in blockSizes)
             PrintPerBlockTable(errors, blocks.Count, l);
+        if (png is not null)
+            RealActivationPlot.Save(png, errors, blocks.Count, blockSizes[0], Groups,
+                $"Model {Path.GetFileNameWithoutExtension(pipelineZip)} ({Describe(trained)}): l = {blockSizes[0]}, N = {n}, d = {d}");
         PrintAccuracy(vit, test, trained, pipelineAccuracy, SwappedAttentionAccuracy.FromLogits(logits, test), blockSizes);
         Console.Error.WriteLine($"done in {clock.Elapsed.TotalSeconds:F1} s");
     }
