@@ -14,18 +14,12 @@ public sealed class ConcurrentTrainersTests
     [Fact]
     public async Task TrainersOnSeveralThreadsTrainWhatTheyTrainAlone()
     {
-        var ml = new MLContext(1);
-        var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(SyntheticImages.Data(ml, 6, 3)).Transform(SyntheticImages.Data(ml, 6, 3));
-        List<double> Losses(int seed)
+        var data = SyntheticImages.KeyedData(new MLContext(1));
+        List<double> Losses(int seed) => SyntheticImages.TrainLosses(data, 2, o =>
         {
-            var options = SyntheticImages.TinyOptions(epochs: 2);
-            options.Seed = seed;
-            options.BatchSize = 6;
-            var progress = new RecordingProgress();
-            options.Progress = progress;
-            using var vit = new VitImageClassificationTrainer(options).Fit(data);
-            return progress.Reports.Select(r => r.Loss).ToList();
-        }
+            o.Seed = seed;
+            o.BatchSize = 6;
+        });
         int[] seeds = [1, 2, 1, 2, 3, 1];
         var alone = seeds.Distinct().ToDictionary(s => s, Losses);
 

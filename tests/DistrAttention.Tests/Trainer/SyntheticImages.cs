@@ -4,6 +4,7 @@ using DistrAttention.Runtime;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.DistrAttention;
+using Xunit;
 
 namespace DistrAttention.Tests.Trainer;
 
@@ -97,4 +98,21 @@ internal static class SyntheticImages
     };
 
     public static readonly AttentionOptions Distr = new() { Kind = AttentionKind.DistrAttention, GroupSize = 2, BlockSize = 16 };
+
+    /// <summary>6 images of each class (seed 3) with a key-typed label, for tests that train several times.</summary>
+    public static IDataView KeyedData(MLContext ml) =>
+        ml.Transforms.Conversion.MapValueToKey("Label").Fit(Data(ml, 6, 3)).Transform(Data(ml, 6, 3));
+
+    /// <summary>Trains <see cref="TinyOptions"/> for <paramref name="epochs"/> epochs with <paramref name="configure"/>
+    /// applied, and returns the loss of every progress report (the batches' losses in order).</summary>
+    public static List<double> TrainLosses(IDataView data, int epochs, Action<VitImageClassificationTrainer.Options> configure)
+    {
+        var options = TinyOptions(epochs: epochs);
+        var progress = new RecordingProgress();
+        options.Progress = progress;
+        configure(options);
+        using var vit = new VitImageClassificationTrainer(options).Fit(data);
+        Assert.All(progress.Reports, r => Assert.True(r.ImagesPerSecond > 0, "images/s is reported"));
+        return progress.Reports.Select(r => r.Loss).ToList();
+    }
 }
