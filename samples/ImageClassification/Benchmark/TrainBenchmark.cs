@@ -45,7 +45,7 @@ public static class TrainBenchmark
         var training = new List<TrainMeasurement>();
         foreach (var c in TrainCase.All(s))
         {
-            var m = s.InProcess ? Measure(c) : MeasureInChild(c, s);
+            var m = s.InProcess ? Measure(c) : MeasureInChild(c);
             training.Add(m);
             log(Describe(m));
         }
@@ -95,7 +95,7 @@ public static class TrainBenchmark
         $"{m.ImagesPerSecond:F1} images/s, device memory {m.MemoryUsedMiB:F0} MiB (baseline {m.MemoryBaselineMiB:F0}), loss {m.Loss:F4} {m.Note}";
 
     /// <summary>Runs <paramref name="c"/> in a child process of this executable (<c>benchmark --single</c>).</summary>
-    public static TrainMeasurement MeasureInChild(TrainCase c, TrainBenchmarkSettings s)
+    public static TrainMeasurement MeasureInChild(TrainCase c)
     {
         ArgumentNullException.ThrowIfNull(c);
         var empty = Empty(c, "", "");
@@ -104,7 +104,7 @@ public static class TrainBenchmark
             var (file, arguments) = ChildProcess.SelfCommand(
                 Environment.ProcessPath ?? throw new InvalidOperationException("Environment.ProcessPath is unknown: use --in-process."),
                 Environment.GetCommandLineArgs(), ["--single", c.ToJson()]);
-            var result = ChildProcess.Run(file, arguments, TimeSpan.FromSeconds(s.ChildTimeoutSeconds));
+            var result = ChildProcess.Run(file, arguments, TimeSpan.FromSeconds(c.Settings.ChildTimeoutSeconds));
             string? line = result.StandardOutput.Split('\n').Select(l => l.TrimEnd('\r'))
                 .LastOrDefault(l => l.StartsWith(ResultMarker, StringComparison.Ordinal));
             if (line is null)
