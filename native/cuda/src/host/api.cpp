@@ -8,32 +8,50 @@ namespace da {
 const char* last_error_cstr();
 }
 
-namespace {
+extern "C" {
 
-// One exported call: the body returns a status and fills *msg on failure; a failure becomes the thread's last error,
-// success clears it, and no exception crosses the C boundary.
-template <typename Body>
-int guarded(const char* name, Body&& body) {
+DA_API void da_fwd_params_init(da_fwd_params* p) {
+    if (!p) return;
+    std::memset(p, 0, sizeof(*p));
+    p->struct_size = sizeof(da_fwd_params);
+    p->version = DA_API_VERSION;
+    p->dtype = DA_DTYPE_FP16;
+    p->group_size = 2;
+    p->block_l = 64;
+    p->mode = DA_MODE_MEAN;
+    p->scale = 0.f;
+    p->block_n = 0;
+}
+
+DA_API int da_check_params(const da_fwd_params* p) {
     try {
         std::string msg;
-        const int st = body(&msg);
+        int st = da::validate_params(p, &msg);
         if (st != DA_OK) return da::fail(st, msg);
         da::clear_last_error();
         return DA_OK;
     } catch (...) {
-        return da::fail(DA_ERR_INTERNAL, std::string("internal error in ") + name);
+        return da::fail(DA_ERR_INTERNAL, "internal error in da_check_params");
     }
 }
 
-// A refusal inside a guarded body: the status, with its message.
-int refuse(int status, const char* message, std::string* msg) {
-    *msg = message;
-    return status;
+DA_API int da_forward(const da_fwd_params* p, void* stream) {
+    try {
+        std::string msg;
+        int st = da::validate_params(p, &msg);
+        if (st != DA_OK) return da::fail(st, msg);
+        st = da::launch_forward(*p, stream, &msg);
+        if (st != DA_OK) return da::fail(st, msg);
+        da::clear_last_error();
+        return DA_OK;
+    } catch (...) {
+        return da::fail(DA_ERR_INTERNAL, "internal error in da_forward");
+    }
 }
 
 // da_qtilde and da_qtilde_backward validate as a forward whose keys and values are Q itself: one set of
 // shape/stride/alignment rules. Fills *as_forward on success.
-int validate_as_prepass(const da_fwd_params* p, da_fwd_params* as_forward, std::string* msg) {
+static int validate_as_prepass(const da_fwd_params* p, da_fwd_params* as_forward, std::string* msg) {
     if (p->struct_size != sizeof(da_fwd_params) || p->version != DA_API_VERSION) {
         const int st = da::validate_params(p, msg);  // reports the version / size mismatch
         return st != DA_OK ? st : DA_ERR_VERSION;
@@ -52,62 +70,45 @@ int validate_as_prepass(const da_fwd_params* p, da_fwd_params* as_forward, std::
     return da::validate_params(as_forward, msg);
 }
 
-}  // namespace
-
-extern "C" {
-
-DA_API void da_fwd_params_init(da_fwd_params* p) {
-    if (!p) return;
-    std::memset(p, 0, sizeof(*p));
-    p->struct_size = sizeof(da_fwd_params);
-    p->version = DA_API_VERSION;
-    p->dtype = DA_DTYPE_FP16;
-    p->group_size = 2;
-    p->block_l = 64;
-    p->mode = DA_MODE_MEAN;
-    p->scale = 0.f;
-    p->block_n = 0;
-}
-
-DA_API int da_check_params(const da_fwd_params* p) {
-    return guarded("da_check_params", [&](std::string* msg) { return da::validate_params(p, msg); });
-}
-
-DA_API int da_forward(const da_fwd_params* p, void* stream) {
-    return guarded("da_forward", [&](std::string* msg) {
-        const int st = da::validate_params(p, msg);
-        return st != DA_OK ? st : da::launch_forward(*p, stream, msg);
-    });
-}
-
 DA_API int da_qtilde(const da_fwd_params* p, void* stream) {
-    return guarded("da_qtilde", [&](std::string* msg) {
-        if (p == nullptr) return refuse(DA_ERR_NULL_ARGUMENT, "params is NULL", msg);
+    try {
+        if (p == nullptr) return da::fail(DA_ERR_NULL_ARGUMENT, "params is NULL");
+        std::string msg;
         da_fwd_params as_forward;
-        const int st = validate_as_prepass(p, &as_forward, msg);
-        if (st != DA_OK) return st;
+        int st = validate_as_prepass(p, &as_forward, &msg);
+        if (st != DA_OK) return da::fail(st, msg);
         if (p->group_size == 1 && p->perm_out == nullptr)
-            return refuse(DA_ERR_INVALID_ARGUMENT,
-                          "da_qtilde has nothing to write: group_size is 1 (Q~ = Q) and perm_out is NULL", msg);
-        return da::launch_qtilde_only(as_forward, stream, msg);
-    });
+            return da::fail(DA_ERR_INVALID_ARGUMENT, "da_qtilde has nothing to write: group_size is 1 (Q~ = Q) and perm_out is NULL");
+        st = da::launch_qtilde_only(as_forward, stream, &msg);
+        if (st != DA_OK) return da::fail(st, msg);
+        da::clear_last_error();
+        return DA_OK;
+    } catch (...) {
+        return da::fail(DA_ERR_INTERNAL, "internal error in da_qtilde");
+    }
 }
 
 DA_API int da_qtilde_backward(const da_fwd_params* p, void* stream) {
-    return guarded("da_qtilde_backward", [&](std::string* msg) {
-        if (p == nullptr) return refuse(DA_ERR_NULL_ARGUMENT, "params is NULL", msg);
+    try {
+        if (p == nullptr) return da::fail(DA_ERR_NULL_ARGUMENT, "params is NULL");
         if (p->perm_out == nullptr)
-            return refuse(DA_ERR_NULL_ARGUMENT, "perm_out (sigma, an input of da_qtilde_backward) is NULL", msg);
+            return da::fail(DA_ERR_NULL_ARGUMENT, "perm_out (sigma, an input of da_qtilde_backward) is NULL");
+        std::string msg;
         // r is not read here, but the shared validation wants one: any non-NULL pointer, dropped afterwards.
         static const float unused_r = 0.f;
         da_fwd_params with_r = *p;
         with_r.r = &unused_r;
         da_fwd_params as_forward;
-        const int st = validate_as_prepass(&with_r, &as_forward, msg);
-        if (st != DA_OK) return st;
+        int st = validate_as_prepass(&with_r, &as_forward, &msg);
+        if (st != DA_OK) return da::fail(st, msg);
         as_forward.r = nullptr;
-        return da::launch_qtilde_backward(as_forward, stream, msg);
-    });
+        st = da::launch_qtilde_backward(as_forward, stream, &msg);
+        if (st != DA_OK) return da::fail(st, msg);
+        da::clear_last_error();
+        return DA_OK;
+    } catch (...) {
+        return da::fail(DA_ERR_INTERNAL, "internal error in da_qtilde_backward");
+    }
 }
 
 DA_API const char* da_last_error(void) { return da::last_error_cstr(); }
