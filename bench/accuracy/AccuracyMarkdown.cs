@@ -27,16 +27,19 @@ public static class AccuracyMarkdown
         {
             var section = rows.Where(r => r.Phase == phase).OrderBy(r => RowNames.Order(r.Row)).ToList();
             if (section.Count == 0) continue;
+            // Fine-tuning trains longer: the Exact model fine-tuned alike (the control) separates that gain from the attention's.
+            var control = phase == "finetune" ? section.FirstOrDefault(r => r.Row == "exact") : null;
             md.AppendLine(C, $"## Test accuracy, {RowNames.Phase(phase)}").AppendLine();
-            md.AppendLine("| attention | seeds | test accuracy (mean ± std) | per seed | vs Exact (points) | epochs | s/epoch |");
-            md.AppendLine("|---|---:|---:|---|---:|---:|---:|");
+            md.AppendLine("| attention | seeds | test accuracy (mean ± std) | per seed | vs Exact (points) |" +
+                          (control is null ? "" : " vs Exact fine-tuned alike |") + " epochs | s/epoch |");
+            md.AppendLine("|---|---:|---:|---|---:|" + (control is null ? "" : "---:|") + "---:|---:|");
             foreach (var r in section)
             {
-                string delta = PairedGap(exact, r) is { } gap ? (-gap).ToString("+0.00;−0.00;0.00", C) : "–";
                 int epochs = r.Runs.Max(x => x.Epochs);
+                string vsControl = control is null ? "" : $" {(r == control ? "–" : Delta(control, r))} |";
                 md.AppendLine(C, $"| {RowNames.Describe(r.Row)} | {r.Runs.Count} | {100 * r.MeanTest:F2} ± {100 * r.StdTest:F2} % | " +
-                                 $"{string.Join(", ", r.Runs.Select(x => (100 * x.TestAccuracy).ToString("F2", C)))} | {delta} | " +
-                                 $"{(epochs > 0 ? epochs.ToString(C) : "–")} | {(r.SecondsPerEpoch > 0 ? r.SecondsPerEpoch.ToString("F1", C) : "–")} |");
+                                 $"{string.Join(", ", r.Runs.Select(x => (100 * x.TestAccuracy).ToString("F2", C)))} | {Delta(exact, r)} |{vsControl}" +
+                                 $" {(epochs > 0 ? epochs.ToString(C) : "–")} | {(r.SecondsPerEpoch > 0 ? r.SecondsPerEpoch.ToString("F1", C) : "–")} |");
             }
             md.AppendLine();
         }
@@ -68,20 +71,27 @@ public static class AccuracyMarkdown
             string verdict = gap <= 1.0 ? "met" : "missed";
             // The issue asks for 3 seeds per row: with fewer, the verdict is provisional.
             string seeds = r.Runs.Count >= 3 ? $"{r.Runs.Count} seeds" : $"provisional: {r.Runs.Count} of 3 seeds";
-            md.AppendLine(C, $"- {RowNames.Describe(r.Row)}, {RowNames.Phase(r.Phase)}: " +
-                             $"{(gap >= 0 ? $"{gap:F2} points below" : $"{-gap:F2} points above")} Exact on seeds " +
-                             $"{string.Join(", ", r.Seeds)} ({seeds}): **{verdict}**");
+            var control = r.Phase == "finetune" ? rows.FirstOrDefault(c => c.Phase == "finetune" && c.Row == "exact") : null;
+            string alike = PairedGap(control, r) is { } c ? $"; {Above(c)} the Exact model fine-tuned alike" : "";
+            md.AppendLine(C, $"- {RowNames.Describe(r.Row)}, {RowNames.Phase(r.Phase)}: {Above(gap)} Exact on seeds " +
+                             $"{string.Join(", ", r.Seeds)} ({seeds}): **{verdict}**{alike}");
         }
         return md.AppendLine().ToString();
     }
 
-    // Points by which Exact's mean test accuracy over the row's seeds exceeds the row's; null without shared seeds.
-    private static double? PairedGap(RowSummary? exact, RowSummary row)
+    private static string Above(double gap) => gap >= 0 ? $"{gap.ToString("F2", C)} points below" : $"{(-gap).ToString("F2", C)} points above";
+
+    // The row's paired difference from the baseline in points, signed ("–" without shared seeds).
+    private static string Delta(RowSummary? baseline, RowSummary row) =>
+        PairedGap(baseline, row) is { } gap ? (-gap).ToString("+0.00;−0.00;0.00", C) : "–";
+
+    // Points by which the baseline's mean test accuracy over the row's seeds exceeds the row's; null without shared seeds.
+    private static double? PairedGap(RowSummary? baseline, RowSummary row)
     {
-        if (exact is null) return null;
-        var shared = row.Runs.Where(r => exact.Runs.Any(e => e.Seed == r.Seed)).ToList();
+        if (baseline is null) return null;
+        var shared = row.Runs.Where(r => baseline.Runs.Any(e => e.Seed == r.Seed)).ToList();
         if (shared.Count == 0) return null;
-        double exactMean = exact.Runs.Where(e => shared.Any(r => r.Seed == e.Seed)).Average(e => e.TestAccuracy);
+        double exactMean = baseline.Runs.Where(e => shared.Any(r => r.Seed == e.Seed)).Average(e => e.TestAccuracy);
         return 100 * (exactMean - shared.Average(r => r.TestAccuracy));
     }
 }
