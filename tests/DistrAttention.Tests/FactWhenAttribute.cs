@@ -1,5 +1,4 @@
 using DistrAttention.Vit.Native;
-using DistrAttention.Runtime;
 
 namespace DistrAttention.Tests;
 

@@ -1,6 +1,4 @@
-using DistrAttention.Runtime;
 using Microsoft.ML.DistrAttention.Internal;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DistrAttention.Tests.Data;

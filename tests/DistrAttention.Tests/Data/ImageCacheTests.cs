@@ -1,9 +1,5 @@
 using DistrAttention.Tests.Trainer;
-using DistrAttention.Runtime;
-using Microsoft.ML;
-using Microsoft.ML.Data;
 using Microsoft.ML.DistrAttention.Internal;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DistrAttention.Tests.Data;

@@ -1,5 +1,4 @@
 using Microsoft.ML.DistrAttention.Internal;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DistrAttention.Tests.Data;

@@ -1,8 +1,4 @@
-using DistrAttention.Vit.Model;
-using DistrAttention.Runtime;
-using Microsoft.ML.Data;
 using Microsoft.ML.DistrAttention.Internal;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DistrAttention.Tests.Data;

@@ -1,8 +1,5 @@
 using DistrAttention.Vit.Distributed;
-using DistrAttention.Vit.Model;
-using DistrAttention.Runtime;
 using DistrAttention.Vit.Training;
-using TorchSharp;
 using static DistrAttention.Tests.VitModel.TensorTestData;
 using static TorchSharp.torch;
 

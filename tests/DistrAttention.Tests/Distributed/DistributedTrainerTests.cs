@@ -1,7 +1,4 @@
 using DistrAttention.Tests.Trainer;
-using DistrAttention.Runtime;
-using Microsoft.ML;
-using Microsoft.ML.DistrAttention;
 
 namespace DistrAttention.Tests.Distributed;
 

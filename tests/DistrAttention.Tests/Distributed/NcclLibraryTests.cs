@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using DistrAttention.Vit.Distributed;
-using DistrAttention.Runtime;
 using static TorchSharp.torch;
 
 namespace DistrAttention.Tests.Distributed;

@@ -67,37 +67,25 @@ public class RankLauncherTests
     [InlineData("error: --gpus starts the ranks itself, but this process already is one (WORLD_SIZE=2, e.g. under torchrun): drop --gpus", "2", "auto", "2")]
     public void BadUseIsOneLineNamingTheFlag(string message, string gpus, string device, string? worldSize)
     {
-        string dir = Directory.CreateTempSubdirectory("gpus-").FullName;
-        try
-        {
-            var start = TestProcesses.Sample(["train", "--data", Path.Combine(dir, "missing"), "--output", Path.Combine(dir, "out"),
-                "--gpus", gpus, "--device", device]);
-            if (worldSize is not null) start.Environment["WORLD_SIZE"] = worldSize;
-            var (exitCode, stdout, stderr) = TestProcesses.Run(start, TimeSpan.FromMinutes(2));
-            Assert.Equal(CommandRunner.InputError, exitCode);
-            Assert.Equal(message, stderr.Trim());
-            Assert.Equal("", stdout.Trim());
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        using var temp = new TempFolder("gpus-");
+        string dir = temp.Path;
+        var start = TestProcesses.Sample(["train", "--data", Path.Combine(dir, "missing"), "--output", Path.Combine(dir, "out"),
+            "--gpus", gpus, "--device", device]);
+        if (worldSize is not null) start.Environment["WORLD_SIZE"] = worldSize;
+        var (exitCode, stdout, stderr) = TestProcesses.Run(start, TimeSpan.FromMinutes(2));
+        Assert.Equal(CommandRunner.InputError, exitCode);
+        Assert.Equal(message, stderr.Trim());
+        Assert.Equal("", stdout.Trim());
     }
 
     [FactWhen(Needs.NoCuda)]
     public void WithoutCudaGpusIsOneLine()
     {
-        string dir = Directory.CreateTempSubdirectory("gpus-").FullName;
-        try
-        {
-            var (exitCode, _, stderr) = TestProcesses.Run(TestProcesses.Sample(["train", "--data", Path.Combine(dir, "missing"),
-                "--output", Path.Combine(dir, "out"), "--gpus", "2"]), TimeSpan.FromMinutes(2));
-            Assert.Equal(CommandRunner.InputError, exitCode);
-            Assert.StartsWith("error: --gpus 2: CUDA is not available in this process", stderr.Trim());
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        using var temp = new TempFolder("gpus-");
+        string dir = temp.Path;
+        var (exitCode, _, stderr) = TestProcesses.Run(TestProcesses.Sample(["train", "--data", Path.Combine(dir, "missing"),
+            "--output", Path.Combine(dir, "out"), "--gpus", "2"]), TimeSpan.FromMinutes(2));
+        Assert.Equal(CommandRunner.InputError, exitCode);
+        Assert.StartsWith("error: --gpus 2: CUDA is not available in this process", stderr.Trim());
     }
 }

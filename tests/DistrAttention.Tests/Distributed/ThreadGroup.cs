@@ -1,6 +1,5 @@
 using System.Runtime.ExceptionServices;
 using DistrAttention.Vit.Distributed;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DistrAttention.Tests.Distributed;

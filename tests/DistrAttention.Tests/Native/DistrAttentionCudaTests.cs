@@ -1,8 +1,5 @@
 using DistrAttention.Tests.VitModel;
-using DistrAttention.Vit.Attention;
-using DistrAttention.Vit.Model;
 using DistrAttention.Vit.Native;
-using DistrAttention.Runtime;
 using static DistrAttention.Tests.VitModel.TensorTestData;
 using static TorchSharp.torch;
 

@@ -1,6 +1,4 @@
-using DistrAttention.Vit.Attention;
 using DistrAttention.Vit.Native;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DistrAttention.Tests.Native;

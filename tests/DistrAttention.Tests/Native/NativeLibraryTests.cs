@@ -1,4 +1,3 @@
-using DistrAttention.Vit.Attention;
 using DistrAttention.Vit.Native;
 
 namespace DistrAttention.Tests.Native;

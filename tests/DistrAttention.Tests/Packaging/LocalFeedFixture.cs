@@ -1,5 +1,3 @@
-using Xunit;
-
 namespace DistrAttention.Tests.Packaging;
 
 /// <summary>

@@ -1,6 +1,5 @@
 using System.IO.Compression;
 using System.Xml.Linq;
-using Xunit;
 
 namespace DistrAttention.Tests.Packaging;
 

@@ -1,5 +1,3 @@
-using DistrAttention.Runtime;
-
 namespace DistrAttention.Tests.Runtime;
 
 public class ElfVersionNeedsTests

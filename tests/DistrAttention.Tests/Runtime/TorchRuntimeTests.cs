@@ -1,6 +1,3 @@
-using DistrAttention.Runtime;
-using TorchSharp;
-
 namespace DistrAttention.Tests.Runtime;
 
 public class TorchRuntimeTests

@@ -1,8 +1,6 @@
-using DistrAttention.Runtime;
 using ImageClassification.Cli;
 using ImageClassification.Reports;
 using ImageClassification.Training;
-using Xunit;
 
 namespace DistrAttention.Tests.Sample;
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using ImageClassification.Cli;
 using ImageClassification.Training;
-using Xunit;
 
 namespace DistrAttention.Tests.Sample;
 

@@ -2,7 +2,6 @@ using System.Text.Json;
 using ImageClassification.Cli;
 using ImageClassification.Data;
 using ImageClassification.Training;
-using Xunit;
 
 namespace DistrAttention.Tests.Sample;
 

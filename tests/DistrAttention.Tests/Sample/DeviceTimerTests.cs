@@ -1,7 +1,4 @@
-using DistrAttention.Runtime;
 using ImageClassification.Benchmark;
-using TorchSharp;
-using Xunit;
 
 namespace DistrAttention.Tests.Sample;
 

@@ -1,11 +1,7 @@
 using System.Text.Json;
-using DistrAttention.Vit.Attention;
 using ImageClassification.Cli;
 using ImageClassification.Data;
 using ImageClassification.Training;
-using Microsoft.ML;
-using Microsoft.ML.Data;
-using Xunit;
 
 namespace DistrAttention.Tests.Sample;
 

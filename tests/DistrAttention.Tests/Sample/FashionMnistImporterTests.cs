@@ -1,6 +1,4 @@
 using ImageClassification.Data;
-using Microsoft.ML.Data;
-using Xunit;
 
 namespace DistrAttention.Tests.Sample;
 

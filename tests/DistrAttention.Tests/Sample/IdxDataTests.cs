@@ -1,8 +1,5 @@
 using ImageClassification.Data;
-using Microsoft.ML;
-using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
-using Xunit;
 
 namespace DistrAttention.Tests.Sample;
 

@@ -1,5 +1,4 @@
 using ImageClassification.Data;
-using Xunit;
 
 namespace DistrAttention.Tests.Sample;
 

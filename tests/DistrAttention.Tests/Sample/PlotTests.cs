@@ -1,5 +1,4 @@
 using ImageClassification.Reports;
-using Xunit;
 
 namespace DistrAttention.Tests.Sample;
 

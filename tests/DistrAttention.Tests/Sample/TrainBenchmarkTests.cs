@@ -1,6 +1,4 @@
 using System.Text.Json;
-using DistrAttention.Vit.Model;
-using DistrAttention.Runtime;
 using ImageClassification.Benchmark;
 using ImageClassification.Cli;
 

@@ -1,7 +1,6 @@
 using DistrAttention.Tests.Packaging;
 using DistrAttention.Tests.Sample;
 using ImageClassification.Cli;
-using Xunit;
 
 namespace DistrAttention.Tests.Scaffolding;
 

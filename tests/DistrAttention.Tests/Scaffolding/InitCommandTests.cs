@@ -2,7 +2,6 @@ using System.Text.Json;
 using DistrAttention.Tests.Sample;
 using ImageClassification.Cli;
 using ImageClassification.Scaffolding;
-using Xunit;
 
 namespace DistrAttention.Tests.Scaffolding;
 

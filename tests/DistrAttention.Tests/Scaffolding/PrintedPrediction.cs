@@ -1,8 +1,5 @@
 using System.Globalization;
-using DistrAttention.Runtime;
 using ImageClassification.Training;
-using Microsoft.ML;
-using Xunit;
 
 namespace DistrAttention.Tests.Scaffolding;
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using DistrAttention.Tests.Sample;
 using DistrAttention.Tests.Scaffolding;
-using Xunit;
 
 namespace DistrAttention.Tests.Scripts;
 

@@ -1,9 +1,3 @@
-using DistrAttention.Runtime;
-using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.DistrAttention;
-using Xunit;
-
 namespace DistrAttention.Tests.Trainer;
 
 /// <summary>Truncated, corrupt and empty images surface as <see cref="InvalidDataException"/> naming the row or file.</summary>
@@ -127,9 +121,11 @@ public class BadImageInputTests : IClassFixture<ExactModelFixture>
     /// <summary>A temporary folder of good synthetic PNGs, deleted on dispose.</summary>
     private sealed class TempImageFolder : IDisposable
     {
-        public string Path { get; } = Directory.CreateTempSubdirectory("vit-bad").FullName;
+        private readonly TempFolder folder = new("vit-bad");
 
-        public string PathOf(string name) => System.IO.Path.Combine(Path, name);
+        public string Path => folder.Path;
+
+        public string PathOf(string name) => folder.Combine(name);
 
         public List<PathRow> GoodRows(int perClass)
         {
@@ -145,6 +141,6 @@ public class BadImageInputTests : IClassFixture<ExactModelFixture>
             return rows;
         }
 
-        public void Dispose() => Directory.Delete(Path, true);
+        public void Dispose() => folder.Dispose();
     }
 }

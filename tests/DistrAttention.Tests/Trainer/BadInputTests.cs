@@ -1,10 +1,3 @@
-using DistrAttention.Vit.Attention;
-using DistrAttention.Vit.Model;
-using DistrAttention.Runtime;
-using Microsoft.ML;
-using Microsoft.ML.DistrAttention;
-using Xunit;
-
 namespace DistrAttention.Tests.Trainer;
 
 public class BadInputTests

@@ -1,8 +1,3 @@
-using DistrAttention.Runtime;
-using Microsoft.ML;
-using Microsoft.ML.DistrAttention;
-using Xunit;
-
 namespace DistrAttention.Tests.Trainer;
 
 /// <summary>Trainers running at once in one process each get their own seed's initial weights.</summary>

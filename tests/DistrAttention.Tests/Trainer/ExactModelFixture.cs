@@ -1,9 +1,4 @@
-using DistrAttention.Vit.Attention;
-using DistrAttention.Runtime;
 using ImageClassification.Data;
-using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.DistrAttention;
 
 namespace DistrAttention.Tests.Trainer;
 

@@ -1,4 +1,3 @@
-using Microsoft.ML.Data;
 using Microsoft.ML.DistrAttention.Internal;
 
 namespace DistrAttention.Tests.Trainer;

@@ -1,10 +1,3 @@
-using DistrAttention.Runtime;
-using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.DistrAttention;
-using TorchSharp;
-using Xunit;
-
 namespace DistrAttention.Tests.Trainer;
 
 public class MemoryTests

@@ -1,8 +1,3 @@
-using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.DistrAttention;
-using Xunit;
-
 namespace DistrAttention.Tests.Trainer;
 
 public class PersistenceTests(TrainedPipelineFixture fixture) : IClassFixture<TrainedPipelineFixture>
@@ -10,56 +5,50 @@ public class PersistenceTests(TrainedPipelineFixture fixture) : IClassFixture<Tr
     [Fact]
     public void SaveAndLoadGiveIdenticalScoresAndLabels()
     {
-        string folder = Directory.CreateTempSubdirectory("vit-save").FullName;
-        try
-        {
-            string path = Path.Combine(folder, "model.zip");
-            fixture.Ml.Model.SaveWithVit(fixture.Model, fixture.Train.Schema, path);
-            Assert.Equal(["model.zip"], Directory.GetFiles(folder).Select(Path.GetFileName)); // no temp file left
+        using var temp = new TempFolder("vit-save");
+        string folder = temp.Path;
+        string path = Path.Combine(folder, "model.zip");
+        fixture.Ml.Model.SaveWithVit(fixture.Model, fixture.Train.Schema, path);
+        Assert.Equal(["model.zip"], Directory.GetFiles(folder).Select(Path.GetFileName)); // no temp file left
 
-            var loaded = fixture.Ml.Model.LoadWithVit(path, out var schema);
-            Assert.Equal(fixture.Train.Schema.Select(c => (c.Name, c.Type)), schema.Select(c => (c.Name, c.Type)));
-            var chain = Assert.IsType<TransformerChain<ITransformer>>(loaded);
-            Assert.Equal(3, chain.Count());
-            var loadedVit = chain.OfType<VitImageClassificationTransformer>().Single();
-            Assert.Equal(fixture.Vit.History.Epochs, loadedVit.History.Epochs);
+        var loaded = fixture.Ml.Model.LoadWithVit(path, out var schema);
+        Assert.Equal(fixture.Train.Schema.Select(c => (c.Name, c.Type)), schema.Select(c => (c.Name, c.Type)));
+        var chain = Assert.IsType<TransformerChain<ITransformer>>(loaded);
+        Assert.Equal(3, chain.Count());
+        var loadedVit = chain.OfType<VitImageClassificationTransformer>().Single();
+        Assert.Equal(fixture.Vit.History.Epochs, loadedVit.History.Epochs);
 
-            AssertSamePredictions(fixture.Model, loaded);
-            // Saving again over the same path replaces it.
-            fixture.Ml.Model.SaveWithVit(loaded, schema, path);
-            AssertSamePredictions(fixture.Model, fixture.Ml.Model.LoadWithVit(path, out _));
-            loadedVit.Dispose();
-        }
-        finally { Directory.Delete(folder, true); }
+        AssertSamePredictions(fixture.Model, loaded);
+        // Saving again over the same path replaces it.
+        fixture.Ml.Model.SaveWithVit(loaded, schema, path);
+        AssertSamePredictions(fixture.Model, fixture.Ml.Model.LoadWithVit(path, out _));
+        loadedVit.Dispose();
     }
 
     [Fact]
     public void PrecisionIsSavedAndLoadedModelsScoreInIt()
     {
-        string folder = Directory.CreateTempSubdirectory("vit-precision").FullName;
-        try
-        {
-            // A CPU-trained model defaults to Float32; a changed precision travels with the file.
-            Assert.Equal(DistrAttention.Vit.Model.ComputePrecision.Float32, fixture.Vit.Precision);
-            string path = Path.Combine(folder, "model.zip");
-            fixture.Ml.Model.SaveWithVit(fixture.Model, fixture.Train.Schema, path);
-            var loaded = (TransformerChain<ITransformer>)fixture.Ml.Model.LoadWithVit(path, out var schema);
-            var vit = loaded.OfType<VitImageClassificationTransformer>().Single();
-            vit.Precision = DistrAttention.Vit.Model.ComputePrecision.BFloat16;
-            var bf16Scores = loaded.Transform(fixture.Test).GetColumn<float[]>(vit.ScoreColumnName).ToList();
-            fixture.Ml.Model.SaveWithVit(loaded, schema, path);
-            var reloaded = (TransformerChain<ITransformer>)fixture.Ml.Model.LoadWithVit(path, out _);
-            var again = reloaded.OfType<VitImageClassificationTransformer>().Single();
-            Assert.Equal(DistrAttention.Vit.Model.ComputePrecision.BFloat16, again.Precision);
-            var reloadedScores = reloaded.Transform(fixture.Test).GetColumn<float[]>(again.ScoreColumnName).ToList();
-            Assert.Equal(bf16Scores, reloadedScores); // same precision, same device: identical
-            var fp32Scores = fixture.Model.Transform(fixture.Test).GetColumn<float[]>(fixture.Vit.ScoreColumnName).ToList();
-            Assert.NotEqual(fp32Scores, bf16Scores); // bfloat16 products round differently: the setting took effect
-            Assert.Throws<ArgumentOutOfRangeException>(() => again.Precision = (DistrAttention.Vit.Model.ComputePrecision)7);
-            vit.Dispose();
-            again.Dispose();
-        }
-        finally { Directory.Delete(folder, true); }
+        using var temp = new TempFolder("vit-precision");
+        string folder = temp.Path;
+        // A CPU-trained model defaults to Float32; a changed precision travels with the file.
+        Assert.Equal(DistrAttention.Vit.Model.ComputePrecision.Float32, fixture.Vit.Precision);
+        string path = Path.Combine(folder, "model.zip");
+        fixture.Ml.Model.SaveWithVit(fixture.Model, fixture.Train.Schema, path);
+        var loaded = (TransformerChain<ITransformer>)fixture.Ml.Model.LoadWithVit(path, out var schema);
+        var vit = loaded.OfType<VitImageClassificationTransformer>().Single();
+        vit.Precision = DistrAttention.Vit.Model.ComputePrecision.BFloat16;
+        var bf16Scores = loaded.Transform(fixture.Test).GetColumn<float[]>(vit.ScoreColumnName).ToList();
+        fixture.Ml.Model.SaveWithVit(loaded, schema, path);
+        var reloaded = (TransformerChain<ITransformer>)fixture.Ml.Model.LoadWithVit(path, out _);
+        var again = reloaded.OfType<VitImageClassificationTransformer>().Single();
+        Assert.Equal(DistrAttention.Vit.Model.ComputePrecision.BFloat16, again.Precision);
+        var reloadedScores = reloaded.Transform(fixture.Test).GetColumn<float[]>(again.ScoreColumnName).ToList();
+        Assert.Equal(bf16Scores, reloadedScores); // same precision, same device: identical
+        var fp32Scores = fixture.Model.Transform(fixture.Test).GetColumn<float[]>(fixture.Vit.ScoreColumnName).ToList();
+        Assert.NotEqual(fp32Scores, bf16Scores); // bfloat16 products round differently: the setting took effect
+        Assert.Throws<ArgumentOutOfRangeException>(() => again.Precision = (DistrAttention.Vit.Model.ComputePrecision)7);
+        vit.Dispose();
+        again.Dispose();
     }
 
     [Fact]
@@ -84,58 +73,52 @@ public class PersistenceTests(TrainedPipelineFixture fixture) : IClassFixture<Tr
     [Fact]
     public void CorruptTruncatedAndWrongKindFilesThrowInvalidData()
     {
-        string folder = Directory.CreateTempSubdirectory("vit-bad").FullName;
-        try
-        {
-            string good = Path.Combine(folder, "good.zip");
-            fixture.Ml.Model.SaveWithVit(fixture.Model, fixture.Train.Schema, good);
-            byte[] bytes = File.ReadAllBytes(good);
+        using var temp = new TempFolder("vit-bad");
+        string folder = temp.Path;
+        string good = Path.Combine(folder, "good.zip");
+        fixture.Ml.Model.SaveWithVit(fixture.Model, fixture.Train.Schema, good);
+        byte[] bytes = File.ReadAllBytes(good);
 
-            string truncated = Path.Combine(folder, "truncated.zip");
-            File.WriteAllBytes(truncated, bytes[..(bytes.Length / 2)]);
-            var e = Assert.Throws<InvalidDataException>(() => fixture.Ml.Model.LoadWithVit(truncated, out _));
-            Assert.Contains(truncated, e.Message);
-            Assert.Contains("truncated", e.Message);
+        string truncated = Path.Combine(folder, "truncated.zip");
+        File.WriteAllBytes(truncated, bytes[..(bytes.Length / 2)]);
+        var e = Assert.Throws<InvalidDataException>(() => fixture.Ml.Model.LoadWithVit(truncated, out _));
+        Assert.Contains(truncated, e.Message);
+        Assert.Contains("truncated", e.Message);
 
-            string text = Path.Combine(folder, "text.zip");
-            File.WriteAllText(text, "hello");
-            e = Assert.Throws<InvalidDataException>(() => fixture.Ml.Model.LoadWithVit(text, out _));
-            Assert.Contains("not a zip archive", e.Message);
+        string text = Path.Combine(folder, "text.zip");
+        File.WriteAllText(text, "hello");
+        e = Assert.Throws<InvalidDataException>(() => fixture.Ml.Model.LoadWithVit(text, out _));
+        Assert.Contains("not a zip archive", e.Message);
 
-            // A plain ML.NET model (no ViT) is the wrong kind.
-            string plain = Path.Combine(folder, "plain.zip");
-            var keys = fixture.Ml.Transforms.Conversion.MapValueToKey("Label").Fit(fixture.Train);
-            fixture.Ml.Model.Save(keys, fixture.Train.Schema, plain);
-            e = Assert.Throws<InvalidDataException>(() => fixture.Ml.Model.LoadWithVit(plain, out _));
-            Assert.Contains("plain ML.NET model", e.Message);
-            Assert.Contains(plain, e.Message);
+        // A plain ML.NET model (no ViT) is the wrong kind.
+        string plain = Path.Combine(folder, "plain.zip");
+        var keys = fixture.Ml.Transforms.Conversion.MapValueToKey("Label").Fit(fixture.Train);
+        fixture.Ml.Model.Save(keys, fixture.Train.Schema, plain);
+        e = Assert.Throws<InvalidDataException>(() => fixture.Ml.Model.LoadWithVit(plain, out _));
+        Assert.Contains("plain ML.NET model", e.Message);
+        Assert.Contains(plain, e.Message);
 
-            // Flipped bytes inside the checkpoint entry: the zip CRC or the checkpoint reader must notice.
-            string corrupt = Path.Combine(folder, "corrupt.zip");
-            var damaged = (byte[])bytes.Clone();
-            int at = FindEntryData(damaged, "segment-1.vit.safetensors");
-            for (int i = 0; i < 64; i++) damaged[at + 200 + i] ^= 0x5A;
-            File.WriteAllBytes(corrupt, damaged);
-            e = Assert.Throws<InvalidDataException>(() => fixture.Ml.Model.LoadWithVit(corrupt, out _));
-            Assert.Contains(corrupt, e.Message);
-            Assert.Contains("segment-1.vit.safetensors", e.Message);
-        }
-        finally { Directory.Delete(folder, true); }
+        // Flipped bytes inside the checkpoint entry: the zip CRC or the checkpoint reader must notice.
+        string corrupt = Path.Combine(folder, "corrupt.zip");
+        var damaged = (byte[])bytes.Clone();
+        int at = FindEntryData(damaged, "segment-1.vit.safetensors");
+        for (int i = 0; i < 64; i++) damaged[at + 200 + i] ^= 0x5A;
+        File.WriteAllBytes(corrupt, damaged);
+        e = Assert.Throws<InvalidDataException>(() => fixture.Ml.Model.LoadWithVit(corrupt, out _));
+        Assert.Contains(corrupt, e.Message);
+        Assert.Contains("segment-1.vit.safetensors", e.Message);
     }
 
     [Fact]
     public void FailedSaveLeavesExistingFileUntouched()
     {
-        string folder = Directory.CreateTempSubdirectory("vit-atomic").FullName;
-        try
-        {
-            string path = Path.Combine(folder, "model.zip");
-            File.WriteAllText(path, "previous");
-            Assert.ThrowsAny<Exception>(() => fixture.Ml.Model.SaveWithVit(new ThrowingTransformer(), fixture.Train.Schema, path));
-            Assert.Equal("previous", File.ReadAllText(path));
-            Assert.Single(Directory.GetFiles(folder));
-        }
-        finally { Directory.Delete(folder, true); }
+        using var temp = new TempFolder("vit-atomic");
+        string folder = temp.Path;
+        string path = Path.Combine(folder, "model.zip");
+        File.WriteAllText(path, "previous");
+        Assert.ThrowsAny<Exception>(() => fixture.Ml.Model.SaveWithVit(new ThrowingTransformer(), fixture.Train.Schema, path));
+        Assert.Equal("previous", File.ReadAllText(path));
+        Assert.Single(Directory.GetFiles(folder));
     }
 
     private void AssertSamePredictions(ITransformer expected, ITransformer actual)

@@ -1,11 +1,3 @@
-using DistrAttention.Vit.Attention;
-using DistrAttention.Vit.Model;
-using DistrAttention.Runtime;
-using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.DistrAttention;
-using Xunit;
-
 namespace DistrAttention.Tests.Trainer;
 
 /// <summary>A row with encoded image bytes (PNG).</summary>

@@ -1,8 +1,3 @@
-using DistrAttention.Runtime;
-using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.DistrAttention;
-
 namespace DistrAttention.Tests.Trainer;
 
 /// <summary>One pipeline trained once and shared: MapValueToKey → ViT (DistrAttention G = 2) → MapKeyToValue.</summary>

@@ -1,10 +1,3 @@
-using DistrAttention.Vit.Attention;
-using DistrAttention.Runtime;
-using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.DistrAttention;
-using Xunit;
-
 namespace DistrAttention.Tests.Trainer;
 
 /// <summary>Empty data, Config conflicts, fine-tuning sources and defaults, and attention swap-in.</summary>

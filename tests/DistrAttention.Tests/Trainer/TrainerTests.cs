@@ -1,9 +1,3 @@
-using DistrAttention.Vit.Attention;
-using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.DistrAttention;
-using Xunit;
-
 namespace DistrAttention.Tests.Trainer;
 
 public class TrainerTests(TrainedPipelineFixture fixture) : IClassFixture<TrainedPipelineFixture>
@@ -140,31 +134,28 @@ public class TrainerTests(TrainedPipelineFixture fixture) : IClassFixture<Traine
     public void LoadImagesPipelineWithGreyModelAndResizeInside()
     {
         var ml = new MLContext(1);
-        string folder = Directory.CreateTempSubdirectory("vit-images").FullName;
-        try
-        {
-            var random = new Random(3);
-            var rows = new List<PathRow>();
-            for (int i = 0; i < 12; i++)
-                for (int c = 0; c < 3; c++)
-                {
-                    string path = Path.Combine(folder, $"{c}-{i}.png");
-                    using (var image = SyntheticImages.Image(c, 24, random)) image.Save(path); // 24×24, resized to 16 inside
-                    rows.Add(new PathRow { Label = SyntheticImages.Classes[c], ImagePath = path });
-                }
-            var data = ml.Data.LoadFromEnumerable(rows);
-            var options = SyntheticImages.TinyOptions(epochs: 2);
-            options.Config = options.Config! with { Channels = 1 };
-            var model = ml.Transforms.Conversion.MapValueToKey("Label")
-                .Append(ml.Transforms.LoadImages("Image", folder, "ImagePath"))
-                .Append(ml.MulticlassClassification.Trainers.VitImageClassification(options))
-                .Fit(data);
-            var scores = model.Transform(data).GetColumn<float[]>("Score").ToList();
-            Assert.Equal(36, scores.Count);
-            Assert.All(scores, s => Assert.Equal(3, s.Length));
-            model.LastTransformer.Dispose();
-        }
-        finally { Directory.Delete(folder, true); }
+        using var temp = new TempFolder("vit-images");
+        string folder = temp.Path;
+        var random = new Random(3);
+        var rows = new List<PathRow>();
+        for (int i = 0; i < 12; i++)
+            for (int c = 0; c < 3; c++)
+            {
+                string path = Path.Combine(folder, $"{c}-{i}.png");
+                using (var image = SyntheticImages.Image(c, 24, random)) image.Save(path); // 24×24, resized to 16 inside
+                rows.Add(new PathRow { Label = SyntheticImages.Classes[c], ImagePath = path });
+            }
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var options = SyntheticImages.TinyOptions(epochs: 2);
+        options.Config = options.Config! with { Channels = 1 };
+        var model = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Transforms.LoadImages("Image", folder, "ImagePath"))
+            .Append(ml.MulticlassClassification.Trainers.VitImageClassification(options))
+            .Fit(data);
+        var scores = model.Transform(data).GetColumn<float[]>("Score").ToList();
+        Assert.Equal(36, scores.Count);
+        Assert.All(scores, s => Assert.Equal(3, s.Length));
+        model.LastTransformer.Dispose();
     }
 
     public sealed class EnginePrediction

@@ -1,10 +1,5 @@
-using DistrAttention.Vit.Attention;
-using DistrAttention.Vit.Model;
-using DistrAttention.Runtime;
 using DistrAttention.Vit.Training;
-using TorchSharp;
 using TorchSharp.Modules;
-using Xunit;
 using static DistrAttention.Tests.VitModel.TensorTestData;
 using static TorchSharp.torch;
 

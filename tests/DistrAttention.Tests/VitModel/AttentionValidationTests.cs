@@ -1,6 +1,3 @@
-using DistrAttention.Vit.Attention;
-using DistrAttention.Runtime;
-using Xunit;
 using static DistrAttention.Tests.VitModel.TensorTestData;
 using static TorchSharp.torch;
 

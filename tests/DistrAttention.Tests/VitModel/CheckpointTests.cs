@@ -1,8 +1,4 @@
-using DistrAttention.Vit.Attention;
-using DistrAttention.Vit.Model;
-using DistrAttention.Runtime;
 using DistrAttention.Vit.Weights;
-using Xunit;
 using static DistrAttention.Tests.VitModel.TensorTestData;
 using static TorchSharp.torch;
 
@@ -10,13 +6,13 @@ namespace DistrAttention.Tests.VitModel;
 
 public sealed class CheckpointTests : IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("vit-ckpt-").FullName;
+    private readonly TempFolder folder = new("vit-ckpt-");
 
     /// <summary>Loads libtorch before the first TorchSharp call.</summary>
     public CheckpointTests() => TorchRuntime.EnsureInitialized();
 
     /// <inheritdoc />
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    public void Dispose() => folder.Dispose();
 
     [Fact]
     public void SafeTensorsRoundTripsDTypesShapesAndMetadata()
@@ -53,14 +49,14 @@ public sealed class CheckpointTests : IDisposable
         var images = Randn(4, ScalarType.Float32, 2, 1, 32, 32);
         var expected = model.forward(images);
 
-        string path = Path.Combine(folder, "model.safetensors");
+        string path = folder.Combine("model.safetensors");
         VitCheckpoint.Save(model, path);
         using var loaded = VitCheckpoint.Load(path);
         loaded.eval();
         Assert.Equal(config, loaded.Config);
         Assert.True(Identical(model.state_dict()["blocks.0.attn.kernel.r"], loaded.state_dict()["blocks.0.attn.kernel.r"]));
         Assert.True(Identical(expected, loaded.forward(images)));
-        Assert.Empty(Directory.GetFiles(folder, "*.tmp"));
+        Assert.Empty(Directory.GetFiles(folder.Path, "*.tmp"));
     }
 
     [Fact]
@@ -100,7 +96,7 @@ public sealed class CheckpointTests : IDisposable
         using var source = new VisionTransformer(config);
         source.eval();
         var timm = source.state_dict().Where(p => !p.Key.Contains(".kernel.")).ToDictionary(p => p.Key, p => p.Value);
-        string path = Path.Combine(folder, "weights.safetensors");
+        string path = folder.Combine("weights.safetensors");
         using (var file = File.Create(path))
             SafeTensors.Write(file, huggingFace ? ToHuggingFace(timm, config.Depth) : timm);
 
@@ -119,7 +115,7 @@ public sealed class CheckpointTests : IDisposable
         var config = VisionTransformerTests.TinyConfig();
         using var model = new VisionTransformer(config);
         var timm = model.state_dict().Where(p => !p.Key.Contains(".kernel.")).ToDictionary(p => p.Key, p => p.Value);
-        string path = Path.Combine(folder, "bad.safetensors");
+        string path = folder.Combine("bad.safetensors");
 
         using (var file = File.Create(path))
             SafeTensors.Write(file, timm.Where(p => p.Key != "blocks.1.mlp.fc2.weight"));

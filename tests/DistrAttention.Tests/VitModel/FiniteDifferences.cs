@@ -1,5 +1,4 @@
 using DistrAttention.Tests.Shared;
-using Xunit;
 using static TorchSharp.torch;
 
 namespace DistrAttention.Tests.VitModel;

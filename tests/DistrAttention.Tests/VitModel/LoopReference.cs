@@ -1,5 +1,3 @@
-using DistrAttention.Vit.Attention;
-
 namespace DistrAttention.Tests.VitModel;
 
 /// <summary>docs/semantics.md written as plain loops over double arrays, one (batch, head) slice at a time.</summary>

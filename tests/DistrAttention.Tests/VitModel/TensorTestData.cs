@@ -1,5 +1,3 @@
-using DistrAttention.Runtime;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DistrAttention.Tests.VitModel;

@@ -1,7 +1,4 @@
-using DistrAttention.Vit.Model;
-using DistrAttention.Runtime;
 using DistrAttention.Vit.Weights;
-using Xunit;
 using static DistrAttention.Tests.VitModel.TensorTestData;
 using static TorchSharp.torch;
 
@@ -13,21 +10,21 @@ namespace DistrAttention.Tests.VitModel;
 /// </summary>
 public sealed class TimmImportErrorTests : IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("vit-import-").FullName;
+    private readonly TempFolder folder = new("vit-import-");
     private readonly VitConfig config = VisionTransformerTests.TinyConfig(); // width 32, depth 2, 1×32×32, patch 8, 5 classes
 
     /// <summary>Loads libtorch before the first TorchSharp call.</summary>
     public TimmImportErrorTests() => TorchRuntime.EnsureInitialized();
 
     /// <inheritdoc />
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    public void Dispose() => folder.Dispose();
 
     private static Dictionary<string, Tensor> TimmTensors(VisionTransformer model) =>
         model.state_dict().Where(p => !p.Key.Contains(".kernel.")).ToDictionary(p => p.Key, p => p.Value);
 
     private string WriteFile(string name, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        string path = Path.Combine(folder, name);
+        string path = folder.Combine(name);
         using var file = File.Create(path);
         SafeTensors.Write(file, tensors, metadata);
         return path;
@@ -159,7 +156,7 @@ public sealed class TimmImportErrorTests : IDisposable
 
         // Fine-tuning with another class count keeps the model's head: the 1000-class head is no error then.
         using var model = new VisionTransformer(config);
-        VitCheckpoint.LoadTimmWeights(model, Path.Combine(folder, "hf.safetensors"), includeHead: false);
+        VitCheckpoint.LoadTimmWeights(model, folder.Combine("hf.safetensors"), includeHead: false);
         Assert.True(Identical(timm["norm.weight"], model.state_dict()["norm.weight"]));
     }
 
