@@ -136,6 +136,11 @@ DA_API int da_qtilde_backward(const da_fwd_params* p, void* stream);
    arguments (except device-dependent checks). Sets the last error on failure. */
 DA_API int da_check_params(const da_fwd_params* p);
 
+/* Validation only (no CUDA call): DA_OK or the status da_qtilde would return for the arguments
+   (except device-dependent checks: compute capability, device memory). Sets the last error on
+   failure. Lets a caller ask whether the pre-pass supports a configuration without restating it. */
+DA_API int da_check_qtilde_params(const da_fwd_params* p);
+
 /* Message of the last failed call on this thread ("" if none). Valid until the next call. */
 DA_API const char* da_last_error(void);
 

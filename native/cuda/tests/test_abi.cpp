@@ -78,6 +78,47 @@ TEST(Abi, QtildeValidatesLikeForwardAndNeedsSomethingToWrite) {
     EXPECT_EQ(da_qtilde(&p, nullptr), DA_ERR_VERSION);
 }
 
+TEST(Abi, QtildeCheckAnswersWhatQtildeWouldBeforeTheDevice) {
+    alignas(16) static unsigned char buf[1 << 16];
+    da_fwd_params p;
+    da_fwd_params_init(&p);
+    EXPECT_EQ(da_check_qtilde_params(nullptr), DA_ERR_NULL_ARGUMENT);
+    EXPECT_EQ(da_check_qtilde_params(&p), DA_ERR_NULL_ARGUMENT);  // q, o, r missing
+    p.q = buf; p.o = buf + 32768; p.r = reinterpret_cast<const float*>(buf);
+    p.batch = 1; p.heads = 1; p.nq = 16; p.q_row_stride = p.o_row_stride = 128;
+    // The pre-pass runs d = 32 and 64; da_forward also runs 128, so da_check_params accepts it and this check does not.
+    for (int d : {32, 64, 128}) {
+        p.head_dim = d;
+        const int st = da_check_qtilde_params(&p);
+        if (d == 128) {
+            EXPECT_EQ(st, DA_ERR_UNSUPPORTED);
+            EXPECT_NE(std::string(da_last_error()).find("head_dim 32 and 64"), std::string::npos) << da_last_error();
+            EXPECT_EQ(da_qtilde(&p, nullptr), DA_ERR_UNSUPPORTED);  // the same answer, before any device call
+            EXPECT_EQ(da_check_params(&p), DA_ERR_NULL_ARGUMENT);   // a forward needs k and v
+        } else {
+            EXPECT_EQ(st, DA_OK) << d << " " << da_last_error();
+            EXPECT_STREQ(da_last_error(), "");
+        }
+    }
+    p.head_dim = 64;
+    for (int l : {64, 128}) {
+        p.block_l = l;
+        EXPECT_EQ(da_check_qtilde_params(&p), DA_OK) << l << " " << da_last_error();
+    }
+    p.block_l = 96;
+    EXPECT_EQ(da_check_qtilde_params(&p), DA_ERR_UNSUPPORTED);
+    p.block_l = 64;
+    p.group_size = 1;  // nothing to write without perm_out
+    EXPECT_EQ(da_check_qtilde_params(&p), DA_ERR_INVALID_ARGUMENT);
+    p.perm_out = reinterpret_cast<int32_t*>(buf + 49152);
+    EXPECT_EQ(da_check_qtilde_params(&p), DA_OK) << da_last_error();
+    p.dtype = 7;
+    EXPECT_EQ(da_check_qtilde_params(&p), DA_ERR_INVALID_ARGUMENT);
+    p.dtype = DA_DTYPE_BF16;
+    p.version = 99;
+    EXPECT_EQ(da_check_qtilde_params(&p), DA_ERR_VERSION);
+}
+
 TEST(Abi, LastKernelStaysEmptyWithoutASuccessfulLaunch) {
     // Only a successful launch names a kernel ("sm90/vN" / "portable/<mode>"); failed calls leave it alone.
     if (da_built_with_cuda()) GTEST_SKIP() << "a CUDA build may have launched on this thread";

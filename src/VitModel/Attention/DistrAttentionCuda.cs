@@ -46,7 +46,7 @@ public sealed class DistrAttentionCuda : DistrAttentionModule
                 return NativeKernels.Forward(Prepare(q), Prepare(k), Prepare(v), Projection, Options,
                     output: TokenMajorOutput(q, v));
             }
-            if (Options.GroupSize > 1 && NativeKernels.SupportsQTilde(d, Options.BlockSize, q.dtype))
+            if (Options.GroupSize > 1 && NativeKernels.SupportsQTilde(d, Options, q.dtype))
             {
                 LastPath = AttentionPath.NativeQTilde;
                 // The scope also frees the empty tensor TorchSharp's autograd function allocates per output (used only

@@ -94,9 +94,12 @@ public static class NativeKernels
         return output is null ? o.MoveToOuterDisposeScope() : output;
     }
 
-    /// <summary>True when <see cref="QTilde"/> can run Q̃ for this head dimension, block size and dtype.</summary>
-    public static bool SupportsQTilde(long headDim, int blockSize, ScalarType dtype) =>
-        IsAvailable && headDim is 32 or 64 && blockSize is 64 or 128 && dtype is ScalarType.Float16 or ScalarType.BFloat16;
+    /// <summary>
+    /// True when <see cref="QTilde"/> can run Q̃ for this head dimension, these options and dtype: the CUDA kernels are
+    /// there and the library accepts the configuration (<see cref="NativeSupport.WhyNotQTilde"/>).
+    /// </summary>
+    public static bool SupportsQTilde(long headDim, AttentionOptions options, ScalarType dtype) =>
+        IsAvailable && NativeSupport.WhyNotQTilde(headDim, options, dtype) is null;
 
     /// <summary>
     /// The hashing pre-pass alone (<c>da_qtilde</c>, docs/semantics.md, Q-tilde): Q̃ [B, H, Nq, d] in q's dtype and, optionally,
@@ -210,12 +213,19 @@ public static class NativeKernels
             ? r : r.to(ScalarType.Float32, q.device).contiguous();
 
     /// <summary>Runs <c>da_check_params</c> (validation only, no CUDA call) and returns its status and message.</summary>
-    internal static unsafe (NativeStatus Status, string Message) CheckParams(ref DaFwdParams p)
+    internal static unsafe (NativeStatus Status, string Message) CheckParams(ref DaFwdParams p) =>
+        Check(ref p, &NativeMethods.da_check_params);
+
+    /// <summary>Runs <c>da_check_qtilde_params</c>: what <c>da_qtilde</c> would answer before touching the device.</summary>
+    internal static unsafe (NativeStatus Status, string Message) CheckQTildeParams(ref DaFwdParams p) =>
+        Check(ref p, &NativeMethods.da_check_qtilde_params);
+
+    private static unsafe (NativeStatus Status, string Message) Check(ref DaFwdParams p, delegate*<DaFwdParams*, int> check)
     {
         EnsureLoaded();
         int status;
         fixed (DaFwdParams* pointer = &p)
-            status = NativeMethods.da_check_params(pointer);
+            status = check(pointer);
         return ((NativeStatus)status, status == 0 ? "" : NativeMethods.LastError());
     }
 

@@ -29,6 +29,9 @@ internal static unsafe class NativeMethods
     public static extern int da_check_params(DaFwdParams* p);
 
     [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+    public static extern int da_check_qtilde_params(DaFwdParams* p);
+
+    [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
     public static extern IntPtr da_last_error();
 
     [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]

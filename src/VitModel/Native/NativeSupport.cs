@@ -46,6 +46,28 @@ public static class NativeSupport
     }
 
     /// <summary>
+    /// Why the native hashing pre-pass (<see cref="NativeKernels.QTilde"/>, the CUDA training path) cannot run this
+    /// configuration, or null when it can. The library decides (<c>da_check_qtilde_params</c>: d, l, G, mode); this side
+    /// adds the element type, which the ABI cannot express. Device-dependent limits surface at the call.
+    /// </summary>
+    /// <param name="headDim">d.</param>
+    /// <param name="options">DistrAttention options (G &gt; 1: with G = 1 the pre-pass has nothing to write).</param>
+    /// <param name="dtype">Element type of q.</param>
+    public static string? WhyNotQTilde(long headDim, AttentionOptions options, ScalarType dtype)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (dtype is not (ScalarType.Float16 or ScalarType.BFloat16))
+            return $"dtype {dtype} is not Float16 or BFloat16";
+        if (!NativeKernels.IsLoaded)
+            return NativeKernels.UnavailableReason ?? "the native library is not loaded";
+        if (headDim is < 1 or > int.MaxValue)
+            return $"head dim d = {headDim} is out of range";
+        var p = SyntheticCall((int)headDim, options, dtype);
+        var (status, message) = NativeKernels.CheckQTildeParams(ref p);
+        return status == NativeStatus.Ok ? null : message;
+    }
+
+    /// <summary>
     /// One batch, one head and one query block of contiguous tensors at an aligned placeholder address: valid in
     /// everything but the configuration asked about. Never launched.
     /// </summary>

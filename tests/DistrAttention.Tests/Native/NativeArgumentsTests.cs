@@ -142,4 +142,20 @@ public class NativeArgumentsTests
         if (expected is null) Assert.Null(why);
         else Assert.Contains(expected, why);
     }
+
+    // The pre-pass's own rule, as the library answers it: d = 128 runs in da_forward (above) but not in da_qtilde.
+    [Theory]
+    [InlineData(64, 2, 64, ScalarType.Float16, null)]
+    [InlineData(32, 4, 128, ScalarType.BFloat16, null)]
+    [InlineData(128, 2, 64, ScalarType.Float16, "head_dim 32 and 64")]
+    [InlineData(64, 2, 64, ScalarType.Float32, "Float16 or BFloat16")]
+    [InlineData(64, 2, 32, ScalarType.BFloat16, "block_l 32")]
+    [InlineData(64, 3, 64, ScalarType.Float16, "group_size 3")]
+    [InlineData(64, 1, 64, ScalarType.Float16, "nothing to write")]
+    public void QTildeSupportMatrix(int d, int g, int l, ScalarType dtype, string? expected)
+    {
+        string? why = NativeSupport.WhyNotQTilde(d, new AttentionOptions { GroupSize = g, BlockSize = l }, dtype);
+        if (expected is null) Assert.Null(why);
+        else Assert.Contains(expected, why);
+    }
 }

@@ -50,8 +50,9 @@ DA_API int da_forward(const da_fwd_params* p, void* stream) {
 }
 
 // da_qtilde and da_qtilde_backward validate as a forward whose keys and values are Q itself: one set of
-// shape/stride/alignment rules. Fills *as_forward on success.
-static int validate_as_prepass(const da_fwd_params* p, da_fwd_params* as_forward, std::string* msg) {
+// shape/stride/alignment rules, plus the pre-pass's own head dims. Fills *as_forward on success.
+static int validate_as_prepass(const da_fwd_params* p, const char* function, da_fwd_params* as_forward,
+                               std::string* msg) {
     if (p->struct_size != sizeof(da_fwd_params) || p->version != DA_API_VERSION) {
         const int st = da::validate_params(p, msg);  // reports the version / size mismatch
         return st != DA_OK ? st : DA_ERR_VERSION;
@@ -67,18 +68,49 @@ static int validate_as_prepass(const da_fwd_params* p, da_fwd_params* as_forward
     as_forward->flags = p->flags & DA_FLAG_DEBUG_NO_TIE_RECOMPUTE;  // the only flag the pre-pass reads
     as_forward->block_n = 0;
     as_forward->scale = 0.f;
-    return da::validate_params(as_forward, msg);
+    const int st = da::validate_params(as_forward, msg);
+    if (st != DA_OK) return st;
+    if (p->head_dim != 32 && p->head_dim != 64) {
+        *msg = std::string(function) + " supports head_dim 32 and 64 (got " + std::to_string(p->head_dim) + ")";
+        return DA_ERR_UNSUPPORTED;
+    }
+    return DA_OK;
+}
+
+// Everything da_qtilde checks before it touches the device.
+static int validate_qtilde(const da_fwd_params* p, da_fwd_params* as_forward, std::string* msg) {
+    if (p == nullptr) {
+        *msg = "params is NULL";
+        return DA_ERR_NULL_ARGUMENT;
+    }
+    const int st = validate_as_prepass(p, "da_qtilde", as_forward, msg);
+    if (st != DA_OK) return st;
+    if (p->group_size == 1 && p->perm_out == nullptr) {
+        *msg = "da_qtilde has nothing to write: group_size is 1 (Q~ = Q) and perm_out is NULL";
+        return DA_ERR_INVALID_ARGUMENT;
+    }
+    return DA_OK;
+}
+
+DA_API int da_check_qtilde_params(const da_fwd_params* p) {
+    try {
+        std::string msg;
+        da_fwd_params as_forward;
+        const int st = validate_qtilde(p, &as_forward, &msg);
+        if (st != DA_OK) return da::fail(st, msg);
+        da::clear_last_error();
+        return DA_OK;
+    } catch (...) {
+        return da::fail(DA_ERR_INTERNAL, "internal error in da_check_qtilde_params");
+    }
 }
 
 DA_API int da_qtilde(const da_fwd_params* p, void* stream) {
     try {
-        if (p == nullptr) return da::fail(DA_ERR_NULL_ARGUMENT, "params is NULL");
         std::string msg;
         da_fwd_params as_forward;
-        int st = validate_as_prepass(p, &as_forward, &msg);
+        int st = validate_qtilde(p, &as_forward, &msg);
         if (st != DA_OK) return da::fail(st, msg);
-        if (p->group_size == 1 && p->perm_out == nullptr)
-            return da::fail(DA_ERR_INVALID_ARGUMENT, "da_qtilde has nothing to write: group_size is 1 (Q~ = Q) and perm_out is NULL");
         st = da::launch_qtilde_only(as_forward, stream, &msg);
         if (st != DA_OK) return da::fail(st, msg);
         da::clear_last_error();
@@ -99,7 +131,7 @@ DA_API int da_qtilde_backward(const da_fwd_params* p, void* stream) {
         da_fwd_params with_r = *p;
         with_r.r = &unused_r;
         da_fwd_params as_forward;
-        int st = validate_as_prepass(&with_r, &as_forward, &msg);
+        int st = validate_as_prepass(&with_r, "da_qtilde_backward", &as_forward, &msg);
         if (st != DA_OK) return da::fail(st, msg);
         as_forward.r = nullptr;
         st = da::launch_qtilde_backward(as_forward, stream, &msg);
