@@ -34,15 +34,7 @@ public static class NativeSupport
             return "the options select exact attention";
         if (valueDim != headDim)
             return $"V's head dim {valueDim} differs from d = {headDim}";
-        if (dtype is not (ScalarType.Float16 or ScalarType.BFloat16))
-            return $"dtype {dtype} is not Float16 or BFloat16 (set the model's Precision to Float16 or BFloat16)";
-        if (!NativeKernels.IsLoaded)
-            return NativeKernels.UnavailableReason ?? "the native library is not loaded";
-        if (headDim is < 1 or > int.MaxValue)
-            return $"head dim d = {headDim} is out of range";
-        var p = SyntheticCall((int)headDim, options, dtype);
-        var (status, message) = NativeKernels.CheckParams(ref p);
-        return status == NativeStatus.Ok ? null : message;
+        return AskLibrary(headDim, options, dtype, NativeKernels.CheckParams);
     }
 
     /// <summary>
@@ -56,14 +48,22 @@ public static class NativeSupport
     public static string? WhyNotQTilde(long headDim, AttentionOptions options, ScalarType dtype)
     {
         ArgumentNullException.ThrowIfNull(options);
+        return AskLibrary(headDim, options, dtype, NativeKernels.CheckQTildeParams);
+    }
+
+    private delegate (NativeStatus Status, string Message) ParamsCheck(ref DaFwdParams p);
+
+    // The element type (which the ABI cannot express), then the library's own answer about a synthetic call.
+    private static string? AskLibrary(long headDim, AttentionOptions options, ScalarType dtype, ParamsCheck check)
+    {
         if (dtype is not (ScalarType.Float16 or ScalarType.BFloat16))
-            return $"dtype {dtype} is not Float16 or BFloat16";
+            return $"dtype {dtype} is not Float16 or BFloat16 (set the model's Precision to Float16 or BFloat16)";
         if (!NativeKernels.IsLoaded)
             return NativeKernels.UnavailableReason ?? "the native library is not loaded";
         if (headDim is < 1 or > int.MaxValue)
             return $"head dim d = {headDim} is out of range";
         var p = SyntheticCall((int)headDim, options, dtype);
-        var (status, message) = NativeKernels.CheckQTildeParams(ref p);
+        var (status, message) = check(ref p);
         return status == NativeStatus.Ok ? null : message;
     }
 
