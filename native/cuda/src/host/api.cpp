@@ -8,51 +8,32 @@ namespace da {
 const char* last_error_cstr();
 }
 
-extern "C" {
+namespace {
 
-DA_API void da_fwd_params_init(da_fwd_params* p) {
-    if (!p) return;
-    std::memset(p, 0, sizeof(*p));
-    p->struct_size = sizeof(da_fwd_params);
-    p->version = DA_API_VERSION;
-    p->dtype = DA_DTYPE_FP16;
-    p->group_size = 2;
-    p->block_l = 64;
-    p->mode = DA_MODE_MEAN;
-    p->scale = 0.f;
-    p->block_n = 0;
-}
-
-DA_API int da_check_params(const da_fwd_params* p) {
+// One exported call: the body returns a status and fills *msg on failure; a failure becomes the thread's last error,
+// success clears it, and no exception crosses the C boundary.
+template <typename Body>
+int guarded(const char* name, Body&& body) {
     try {
         std::string msg;
-        int st = da::validate_params(p, &msg);
+        const int st = body(&msg);
         if (st != DA_OK) return da::fail(st, msg);
         da::clear_last_error();
         return DA_OK;
     } catch (...) {
-        return da::fail(DA_ERR_INTERNAL, "internal error in da_check_params");
+        return da::fail(DA_ERR_INTERNAL, std::string("internal error in ") + name);
     }
 }
 
-DA_API int da_forward(const da_fwd_params* p, void* stream) {
-    try {
-        std::string msg;
-        int st = da::validate_params(p, &msg);
-        if (st != DA_OK) return da::fail(st, msg);
-        st = da::launch_forward(*p, stream, &msg);
-        if (st != DA_OK) return da::fail(st, msg);
-        da::clear_last_error();
-        return DA_OK;
-    } catch (...) {
-        return da::fail(DA_ERR_INTERNAL, "internal error in da_forward");
-    }
+// A refusal inside a guarded body: the status, with its message.
+int refuse(int status, const char* message, std::string* msg) {
+    *msg = message;
+    return status;
 }
 
 // da_qtilde and da_qtilde_backward validate as a forward whose keys and values are Q itself: one set of
 // shape/stride/alignment rules, plus the pre-pass's own head dims. Fills *as_forward on success.
-static int validate_as_prepass(const da_fwd_params* p, const char* function, da_fwd_params* as_forward,
-                               std::string* msg) {
+int validate_as_prepass(const da_fwd_params* p, const char* function, da_fwd_params* as_forward, std::string* msg) {
     if (p->struct_size != sizeof(da_fwd_params) || p->version != DA_API_VERSION) {
         const int st = da::validate_params(p, msg);  // reports the version / size mismatch
         return st != DA_OK ? st : DA_ERR_VERSION;
@@ -78,69 +59,74 @@ static int validate_as_prepass(const da_fwd_params* p, const char* function, da_
 }
 
 // Everything da_qtilde checks before it touches the device.
-static int validate_qtilde(const da_fwd_params* p, da_fwd_params* as_forward, std::string* msg) {
-    if (p == nullptr) {
-        *msg = "params is NULL";
-        return DA_ERR_NULL_ARGUMENT;
-    }
+int validate_qtilde(const da_fwd_params* p, da_fwd_params* as_forward, std::string* msg) {
+    if (p == nullptr) return refuse(DA_ERR_NULL_ARGUMENT, "params is NULL", msg);
     const int st = validate_as_prepass(p, "da_qtilde", as_forward, msg);
     if (st != DA_OK) return st;
-    if (p->group_size == 1 && p->perm_out == nullptr) {
-        *msg = "da_qtilde has nothing to write: group_size is 1 (Q~ = Q) and perm_out is NULL";
-        return DA_ERR_INVALID_ARGUMENT;
-    }
+    if (p->group_size == 1 && p->perm_out == nullptr)
+        return refuse(DA_ERR_INVALID_ARGUMENT,
+                      "da_qtilde has nothing to write: group_size is 1 (Q~ = Q) and perm_out is NULL", msg);
     return DA_OK;
 }
 
+}  // namespace
+
+extern "C" {
+
+DA_API void da_fwd_params_init(da_fwd_params* p) {
+    if (!p) return;
+    std::memset(p, 0, sizeof(*p));
+    p->struct_size = sizeof(da_fwd_params);
+    p->version = DA_API_VERSION;
+    p->dtype = DA_DTYPE_FP16;
+    p->group_size = 2;
+    p->block_l = 64;
+    p->mode = DA_MODE_MEAN;
+    p->scale = 0.f;
+    p->block_n = 0;
+}
+
+DA_API int da_check_params(const da_fwd_params* p) {
+    return guarded("da_check_params", [&](std::string* msg) { return da::validate_params(p, msg); });
+}
+
+DA_API int da_forward(const da_fwd_params* p, void* stream) {
+    return guarded("da_forward", [&](std::string* msg) {
+        const int st = da::validate_params(p, msg);
+        return st != DA_OK ? st : da::launch_forward(*p, stream, msg);
+    });
+}
+
 DA_API int da_check_qtilde_params(const da_fwd_params* p) {
-    try {
-        std::string msg;
+    return guarded("da_check_qtilde_params", [&](std::string* msg) {
         da_fwd_params as_forward;
-        const int st = validate_qtilde(p, &as_forward, &msg);
-        if (st != DA_OK) return da::fail(st, msg);
-        da::clear_last_error();
-        return DA_OK;
-    } catch (...) {
-        return da::fail(DA_ERR_INTERNAL, "internal error in da_check_qtilde_params");
-    }
+        return validate_qtilde(p, &as_forward, msg);
+    });
 }
 
 DA_API int da_qtilde(const da_fwd_params* p, void* stream) {
-    try {
-        std::string msg;
+    return guarded("da_qtilde", [&](std::string* msg) {
         da_fwd_params as_forward;
-        int st = validate_qtilde(p, &as_forward, &msg);
-        if (st != DA_OK) return da::fail(st, msg);
-        st = da::launch_qtilde_only(as_forward, stream, &msg);
-        if (st != DA_OK) return da::fail(st, msg);
-        da::clear_last_error();
-        return DA_OK;
-    } catch (...) {
-        return da::fail(DA_ERR_INTERNAL, "internal error in da_qtilde");
-    }
+        const int st = validate_qtilde(p, &as_forward, msg);
+        return st != DA_OK ? st : da::launch_qtilde_only(as_forward, stream, msg);
+    });
 }
 
 DA_API int da_qtilde_backward(const da_fwd_params* p, void* stream) {
-    try {
-        if (p == nullptr) return da::fail(DA_ERR_NULL_ARGUMENT, "params is NULL");
+    return guarded("da_qtilde_backward", [&](std::string* msg) {
+        if (p == nullptr) return refuse(DA_ERR_NULL_ARGUMENT, "params is NULL", msg);
         if (p->perm_out == nullptr)
-            return da::fail(DA_ERR_NULL_ARGUMENT, "perm_out (sigma, an input of da_qtilde_backward) is NULL");
-        std::string msg;
+            return refuse(DA_ERR_NULL_ARGUMENT, "perm_out (sigma, an input of da_qtilde_backward) is NULL", msg);
         // r is not read here, but the shared validation wants one: any non-NULL pointer, dropped afterwards.
         static const float unused_r = 0.f;
         da_fwd_params with_r = *p;
         with_r.r = &unused_r;
         da_fwd_params as_forward;
-        int st = validate_as_prepass(&with_r, "da_qtilde_backward", &as_forward, &msg);
-        if (st != DA_OK) return da::fail(st, msg);
+        const int st = validate_as_prepass(&with_r, "da_qtilde_backward", &as_forward, msg);
+        if (st != DA_OK) return st;
         as_forward.r = nullptr;
-        st = da::launch_qtilde_backward(as_forward, stream, &msg);
-        if (st != DA_OK) return da::fail(st, msg);
-        da::clear_last_error();
-        return DA_OK;
-    } catch (...) {
-        return da::fail(DA_ERR_INTERNAL, "internal error in da_qtilde_backward");
-    }
+        return da::launch_qtilde_backward(as_forward, stream, msg);
+    });
 }
 
 DA_API const char* da_last_error(void) { return da::last_error_cstr(); }
