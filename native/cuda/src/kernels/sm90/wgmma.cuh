@@ -43,210 +43,87 @@ __device__ __forceinline__ void wgmma_wait() {
 // Generic-proxy shared-memory writes (st.shared, cp.async) made visible to the async proxy (wgmma).
 __device__ __forceinline__ void fence_proxy_async() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
 
-// D[64 x N] (+)= A[64 x 16] (registers, the m16n8k16 A-fragment layout per warp) * B[16 x N]
-// (shared memory descriptor; kTransB = 0: B stored K-major, 1: N-major). fp32 accumulators in the
-// m16n8 C-fragment layout per warp: d[4*nb + e] = (row g + 8*(e>>1), col 8*nb + 2*(lane&3) + (e&1)).
+// The wgmma forms below share their accumulator operands: DA_WGMMA_D<N> lists d[0 .. N/8 - 1][0 .. 3] as "+f"
+// outputs (%0 .. %(N/2 - 1)), DA_WGMMA_ACC<N> the matching PTX register list. AB is the PTX element type (f16, bf16).
+#define DA_WGMMA_D4(i) "+f"(d[i][0]), "+f"(d[i][1]), "+f"(d[i][2]), "+f"(d[i][3])
+#define DA_WGMMA_D32 DA_WGMMA_D4(0), DA_WGMMA_D4(1), DA_WGMMA_D4(2), DA_WGMMA_D4(3)
+#define DA_WGMMA_D64 DA_WGMMA_D32, DA_WGMMA_D4(4), DA_WGMMA_D4(5), DA_WGMMA_D4(6), DA_WGMMA_D4(7)
+#define DA_WGMMA_D80 DA_WGMMA_D64, DA_WGMMA_D4(8), DA_WGMMA_D4(9)
+#define DA_WGMMA_D128 \
+    DA_WGMMA_D80, DA_WGMMA_D4(10), DA_WGMMA_D4(11), DA_WGMMA_D4(12), DA_WGMMA_D4(13), DA_WGMMA_D4(14), DA_WGMMA_D4(15)
+#define DA_WGMMA_ACC32 "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15"
+#define DA_WGMMA_ACC64 DA_WGMMA_ACC32 ", %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31"
+#define DA_WGMMA_ACC80 DA_WGMMA_ACC64 ", %32, %33, %34, %35, %36, %37, %38, %39"
+#define DA_WGMMA_ACC128 \
+    DA_WGMMA_ACC80 ", %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, " \
+                   "%59, %60, %61, %62, %63"
+
+// D[64 x N] (+)= A[64 x 16] (registers, the m16n8k16 A-fragment layout per warp) * B[16 x N] (shared memory
+// descriptor; kTransB = 0: B stored K-major, 1: N-major). A in the four registers after the accumulators, then the
+// descriptor, scale_d (the predicate) and kTransB. fp32 accumulators in the m16n8 C-fragment layout per warp:
+// d[4*nb + e] = (row g + 8*(e>>1), col 8*nb + 2*(lane&3) + (e&1)).
+#define DA_WGMMA_RS(N, AB, A0, A1, A2, A3, DESC, PRED, TRANS)                                                      \
+    asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %" #PRED ", 0;\n"                                              \
+                 "wgmma.mma_async.sync.aligned.m64n" #N "k16.f32." AB "." AB " {" DA_WGMMA_ACC##N "}, "            \
+                 "{%" #A0 ", %" #A1 ", %" #A2 ", %" #A3 "}, %" #DESC ", p, 1, 1, %" #TRANS ";\n}\n"               \
+                 : DA_WGMMA_D##N                                                                                   \
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc_b), "r"(scale_d), "n"(kTransB))
+
 template <int N, bool kBF16>
-struct WgmmaRS;
-
-template <>
-struct WgmmaRS<32, false> {
+struct WgmmaRS {
+    static_assert(N == 32 || N == 64 || N == 128, "WgmmaRS: N is 32, 64 or 128");
     template <int kTransB>
-    __device__ __forceinline__ static void mma(float (&d)[4][4], const uint32_t (&a)[4], uint64_t desc_b, int scale_d) {
-        asm volatile(
-            "{\n.reg .pred p;\n"
-            "setp.ne.b32 p, %21, 0;\n"
-            "wgmma.mma_async.sync.aligned.m64n32k16.f32.f16.f16 "
-            "{"
-            "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15"
-            "}, "
-            "{%16, %17, %18, %19}, %20, p, 1, 1, %22;\n}\n"
-            : "+f"(d[0][0]), "+f"(d[0][1]), "+f"(d[0][2]), "+f"(d[0][3]), "+f"(d[1][0]), "+f"(d[1][1]), "+f"(d[1][2]), "+f"(d[1][3]),
-              "+f"(d[2][0]), "+f"(d[2][1]), "+f"(d[2][2]), "+f"(d[2][3]), "+f"(d[3][0]), "+f"(d[3][1]), "+f"(d[3][2]), "+f"(d[3][3])
-            : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc_b), "r"(scale_d), "n"(kTransB));
+    __device__ __forceinline__ static void mma(float (&d)[N / 8][4], const uint32_t (&a)[4], uint64_t desc_b,
+                                               int scale_d) {
+        if constexpr (N == 32 && kBF16)
+            DA_WGMMA_RS(32, "bf16", 16, 17, 18, 19, 20, 21, 22);
+        else if constexpr (N == 32)
+            DA_WGMMA_RS(32, "f16", 16, 17, 18, 19, 20, 21, 22);
+        else if constexpr (N == 64 && kBF16)
+            DA_WGMMA_RS(64, "bf16", 32, 33, 34, 35, 36, 37, 38);
+        else if constexpr (N == 64)
+            DA_WGMMA_RS(64, "f16", 32, 33, 34, 35, 36, 37, 38);
+        else if constexpr (kBF16)
+            DA_WGMMA_RS(128, "bf16", 64, 65, 66, 67, 68, 69, 70);
+        else
+            DA_WGMMA_RS(128, "f16", 64, 65, 66, 67, 68, 69, 70);
     }
 };
 
-template <>
-struct WgmmaRS<32, true> {
-    template <int kTransB>
-    __device__ __forceinline__ static void mma(float (&d)[4][4], const uint32_t (&a)[4], uint64_t desc_b, int scale_d) {
-        asm volatile(
-            "{\n.reg .pred p;\n"
-            "setp.ne.b32 p, %21, 0;\n"
-            "wgmma.mma_async.sync.aligned.m64n32k16.f32.bf16.bf16 "
-            "{"
-            "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15"
-            "}, "
-            "{%16, %17, %18, %19}, %20, p, 1, 1, %22;\n}\n"
-            : "+f"(d[0][0]), "+f"(d[0][1]), "+f"(d[0][2]), "+f"(d[0][3]), "+f"(d[1][0]), "+f"(d[1][1]), "+f"(d[1][2]), "+f"(d[1][3]),
-              "+f"(d[2][0]), "+f"(d[2][1]), "+f"(d[2][2]), "+f"(d[2][3]), "+f"(d[3][0]), "+f"(d[3][1]), "+f"(d[3][2]), "+f"(d[3][3])
-            : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc_b), "r"(scale_d), "n"(kTransB));
-    }
-};
-
-template <>
-struct WgmmaRS<64, false> {
-    template <int kTransB>
-    __device__ __forceinline__ static void mma(float (&d)[8][4], const uint32_t (&a)[4], uint64_t desc_b, int scale_d) {
-        asm volatile(
-            "{\n.reg .pred p;\n"
-            "setp.ne.b32 p, %37, 0;\n"
-            "wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16 "
-            "{"
-            "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15,"
-            "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31"
-            "}, "
-            "{%32, %33, %34, %35}, %36, p, 1, 1, %38;\n}\n"
-            : "+f"(d[0][0]), "+f"(d[0][1]), "+f"(d[0][2]), "+f"(d[0][3]), "+f"(d[1][0]), "+f"(d[1][1]), "+f"(d[1][2]), "+f"(d[1][3]),
-              "+f"(d[2][0]), "+f"(d[2][1]), "+f"(d[2][2]), "+f"(d[2][3]), "+f"(d[3][0]), "+f"(d[3][1]), "+f"(d[3][2]), "+f"(d[3][3]),
-              "+f"(d[4][0]), "+f"(d[4][1]), "+f"(d[4][2]), "+f"(d[4][3]), "+f"(d[5][0]), "+f"(d[5][1]), "+f"(d[5][2]), "+f"(d[5][3]),
-              "+f"(d[6][0]), "+f"(d[6][1]), "+f"(d[6][2]), "+f"(d[6][3]), "+f"(d[7][0]), "+f"(d[7][1]), "+f"(d[7][2]), "+f"(d[7][3])
-            : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc_b), "r"(scale_d), "n"(kTransB));
-    }
-};
-
-template <>
-struct WgmmaRS<64, true> {
-    template <int kTransB>
-    __device__ __forceinline__ static void mma(float (&d)[8][4], const uint32_t (&a)[4], uint64_t desc_b, int scale_d) {
-        asm volatile(
-            "{\n.reg .pred p;\n"
-            "setp.ne.b32 p, %37, 0;\n"
-            "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 "
-            "{"
-            "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15,"
-            "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31"
-            "}, "
-            "{%32, %33, %34, %35}, %36, p, 1, 1, %38;\n}\n"
-            : "+f"(d[0][0]), "+f"(d[0][1]), "+f"(d[0][2]), "+f"(d[0][3]), "+f"(d[1][0]), "+f"(d[1][1]), "+f"(d[1][2]), "+f"(d[1][3]),
-              "+f"(d[2][0]), "+f"(d[2][1]), "+f"(d[2][2]), "+f"(d[2][3]), "+f"(d[3][0]), "+f"(d[3][1]), "+f"(d[3][2]), "+f"(d[3][3]),
-              "+f"(d[4][0]), "+f"(d[4][1]), "+f"(d[4][2]), "+f"(d[4][3]), "+f"(d[5][0]), "+f"(d[5][1]), "+f"(d[5][2]), "+f"(d[5][3]),
-              "+f"(d[6][0]), "+f"(d[6][1]), "+f"(d[6][2]), "+f"(d[6][3]), "+f"(d[7][0]), "+f"(d[7][1]), "+f"(d[7][2]), "+f"(d[7][3])
-            : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc_b), "r"(scale_d), "n"(kTransB));
-    }
-};
-
-template <>
-struct WgmmaRS<128, false> {
-    template <int kTransB>
-    __device__ __forceinline__ static void mma(float (&d)[16][4], const uint32_t (&a)[4], uint64_t desc_b, int scale_d) {
-        asm volatile(
-            "{\n.reg .pred p;\n"
-            "setp.ne.b32 p, %69, 0;\n"
-            "wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16 "
-            "{"
-            "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15,"
-            "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31,"
-            "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47,"
-            "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63"
-            "}, "
-            "{%64, %65, %66, %67}, %68, p, 1, 1, %70;\n}\n"
-            : "+f"(d[0][0]), "+f"(d[0][1]), "+f"(d[0][2]), "+f"(d[0][3]), "+f"(d[1][0]), "+f"(d[1][1]), "+f"(d[1][2]), "+f"(d[1][3]),
-              "+f"(d[2][0]), "+f"(d[2][1]), "+f"(d[2][2]), "+f"(d[2][3]), "+f"(d[3][0]), "+f"(d[3][1]), "+f"(d[3][2]), "+f"(d[3][3]),
-              "+f"(d[4][0]), "+f"(d[4][1]), "+f"(d[4][2]), "+f"(d[4][3]), "+f"(d[5][0]), "+f"(d[5][1]), "+f"(d[5][2]), "+f"(d[5][3]),
-              "+f"(d[6][0]), "+f"(d[6][1]), "+f"(d[6][2]), "+f"(d[6][3]), "+f"(d[7][0]), "+f"(d[7][1]), "+f"(d[7][2]), "+f"(d[7][3]),
-              "+f"(d[8][0]), "+f"(d[8][1]), "+f"(d[8][2]), "+f"(d[8][3]), "+f"(d[9][0]), "+f"(d[9][1]), "+f"(d[9][2]), "+f"(d[9][3]),
-              "+f"(d[10][0]), "+f"(d[10][1]), "+f"(d[10][2]), "+f"(d[10][3]), "+f"(d[11][0]), "+f"(d[11][1]), "+f"(d[11][2]), "+f"(d[11][3]),
-              "+f"(d[12][0]), "+f"(d[12][1]), "+f"(d[12][2]), "+f"(d[12][3]), "+f"(d[13][0]), "+f"(d[13][1]), "+f"(d[13][2]), "+f"(d[13][3]),
-              "+f"(d[14][0]), "+f"(d[14][1]), "+f"(d[14][2]), "+f"(d[14][3]), "+f"(d[15][0]), "+f"(d[15][1]), "+f"(d[15][2]), "+f"(d[15][3])
-            : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc_b), "r"(scale_d), "n"(kTransB));
-    }
-};
-
-template <>
-struct WgmmaRS<128, true> {
-    template <int kTransB>
-    __device__ __forceinline__ static void mma(float (&d)[16][4], const uint32_t (&a)[4], uint64_t desc_b, int scale_d) {
-        asm volatile(
-            "{\n.reg .pred p;\n"
-            "setp.ne.b32 p, %69, 0;\n"
-            "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 "
-            "{"
-            "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15,"
-            "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31,"
-            "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47,"
-            "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63"
-            "}, "
-            "{%64, %65, %66, %67}, %68, p, 1, 1, %70;\n}\n"
-            : "+f"(d[0][0]), "+f"(d[0][1]), "+f"(d[0][2]), "+f"(d[0][3]), "+f"(d[1][0]), "+f"(d[1][1]), "+f"(d[1][2]), "+f"(d[1][3]),
-              "+f"(d[2][0]), "+f"(d[2][1]), "+f"(d[2][2]), "+f"(d[2][3]), "+f"(d[3][0]), "+f"(d[3][1]), "+f"(d[3][2]), "+f"(d[3][3]),
-              "+f"(d[4][0]), "+f"(d[4][1]), "+f"(d[4][2]), "+f"(d[4][3]), "+f"(d[5][0]), "+f"(d[5][1]), "+f"(d[5][2]), "+f"(d[5][3]),
-              "+f"(d[6][0]), "+f"(d[6][1]), "+f"(d[6][2]), "+f"(d[6][3]), "+f"(d[7][0]), "+f"(d[7][1]), "+f"(d[7][2]), "+f"(d[7][3]),
-              "+f"(d[8][0]), "+f"(d[8][1]), "+f"(d[8][2]), "+f"(d[8][3]), "+f"(d[9][0]), "+f"(d[9][1]), "+f"(d[9][2]), "+f"(d[9][3]),
-              "+f"(d[10][0]), "+f"(d[10][1]), "+f"(d[10][2]), "+f"(d[10][3]), "+f"(d[11][0]), "+f"(d[11][1]), "+f"(d[11][2]), "+f"(d[11][3]),
-              "+f"(d[12][0]), "+f"(d[12][1]), "+f"(d[12][2]), "+f"(d[12][3]), "+f"(d[13][0]), "+f"(d[13][1]), "+f"(d[13][2]), "+f"(d[13][3]),
-              "+f"(d[14][0]), "+f"(d[14][1]), "+f"(d[14][2]), "+f"(d[14][3]), "+f"(d[15][0]), "+f"(d[15][1]), "+f"(d[15][2]), "+f"(d[15][3])
-            : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc_b), "r"(scale_d), "n"(kTransB));
-    }
-};
-
-// D[64 x 128] (+)= A[64 x 16] * B[16 x 128], both from shared-memory descriptors, K-major (the S = Q K^T
-// GEMM with the Q tile in shared memory). Accumulator layout as WgmmaRS; AB is the PTX element type.
-#define DA_WGMMA_SS_M64N128K16(AB)                                                                                     \
-    asm volatile(                                                                                                      \
-        "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"                                                                   \
-        "wgmma.mma_async.sync.aligned.m64n128k16.f32." AB "." AB " {"                                                  \
-        "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "                                       \
-        "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, "                             \
-        "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, "                             \
-        "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63"                               \
-        "}, %64, %65, p, 1, 1, 0, 0;\n}\n"                                                                             \
-        : "+f"(d[0][0]), "+f"(d[0][1]), "+f"(d[0][2]), "+f"(d[0][3]),                                                  \
-          "+f"(d[1][0]), "+f"(d[1][1]), "+f"(d[1][2]), "+f"(d[1][3]),                                                  \
-          "+f"(d[2][0]), "+f"(d[2][1]), "+f"(d[2][2]), "+f"(d[2][3]),                                                  \
-          "+f"(d[3][0]), "+f"(d[3][1]), "+f"(d[3][2]), "+f"(d[3][3]),                                                  \
-          "+f"(d[4][0]), "+f"(d[4][1]), "+f"(d[4][2]), "+f"(d[4][3]),                                                  \
-          "+f"(d[5][0]), "+f"(d[5][1]), "+f"(d[5][2]), "+f"(d[5][3]),                                                  \
-          "+f"(d[6][0]), "+f"(d[6][1]), "+f"(d[6][2]), "+f"(d[6][3]),                                                  \
-          "+f"(d[7][0]), "+f"(d[7][1]), "+f"(d[7][2]), "+f"(d[7][3]),                                                  \
-          "+f"(d[8][0]), "+f"(d[8][1]), "+f"(d[8][2]), "+f"(d[8][3]),                                                  \
-          "+f"(d[9][0]), "+f"(d[9][1]), "+f"(d[9][2]), "+f"(d[9][3]),                                                  \
-          "+f"(d[10][0]), "+f"(d[10][1]), "+f"(d[10][2]), "+f"(d[10][3]),                                              \
-          "+f"(d[11][0]), "+f"(d[11][1]), "+f"(d[11][2]), "+f"(d[11][3]),                                              \
-          "+f"(d[12][0]), "+f"(d[12][1]), "+f"(d[12][2]), "+f"(d[12][3]),                                              \
-          "+f"(d[13][0]), "+f"(d[13][1]), "+f"(d[13][2]), "+f"(d[13][3]),                                              \
-          "+f"(d[14][0]), "+f"(d[14][1]), "+f"(d[14][2]), "+f"(d[14][3]),                                              \
-          "+f"(d[15][0]), "+f"(d[15][1]), "+f"(d[15][2]), "+f"(d[15][3])                                               \
-        : "l"(desc_a), "l"(desc_b), "r"(scale_d))
-
-// D[64 x 80] (+)= A[64 x 16] * B[16 x 80] into the first 10 of d's 16 column blocks: S of a short first key tile
-// (577 = 65 + 4 x 128 keys), same layouts as the n128 form.
-#define DA_WGMMA_SS_M64N80K16(AB)                                                                                      \
-    asm volatile(                                                                                                      \
-        "{\n.reg .pred p;\nsetp.ne.b32 p, %42, 0;\n"                                                                   \
-        "wgmma.mma_async.sync.aligned.m64n80k16.f32." AB "." AB " {"                                                   \
-        "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "                                       \
-        "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, "                             \
-        "%32, %33, %34, %35, %36, %37, %38, %39"                                                                        \
-        "}, %40, %41, p, 1, 1, 0, 0;\n}\n"                                                                             \
-        : "+f"(d[0][0]), "+f"(d[0][1]), "+f"(d[0][2]), "+f"(d[0][3]),                                                  \
-          "+f"(d[1][0]), "+f"(d[1][1]), "+f"(d[1][2]), "+f"(d[1][3]),                                                  \
-          "+f"(d[2][0]), "+f"(d[2][1]), "+f"(d[2][2]), "+f"(d[2][3]),                                                  \
-          "+f"(d[3][0]), "+f"(d[3][1]), "+f"(d[3][2]), "+f"(d[3][3]),                                                  \
-          "+f"(d[4][0]), "+f"(d[4][1]), "+f"(d[4][2]), "+f"(d[4][3]),                                                  \
-          "+f"(d[5][0]), "+f"(d[5][1]), "+f"(d[5][2]), "+f"(d[5][3]),                                                  \
-          "+f"(d[6][0]), "+f"(d[6][1]), "+f"(d[6][2]), "+f"(d[6][3]),                                                  \
-          "+f"(d[7][0]), "+f"(d[7][1]), "+f"(d[7][2]), "+f"(d[7][3]),                                                  \
-          "+f"(d[8][0]), "+f"(d[8][1]), "+f"(d[8][2]), "+f"(d[8][3]),                                                  \
-          "+f"(d[9][0]), "+f"(d[9][1]), "+f"(d[9][2]), "+f"(d[9][3])                                                   \
-        : "l"(desc_a), "l"(desc_b), "r"(scale_d))
+// D[64 x N] (+)= A[64 x 16] * B[16 x N], both from shared-memory descriptors, K-major (the S = Q K^T GEMM with the Q
+// tile in shared memory): descriptors after the accumulators, then scale_d (the predicate). N = 80 fills the first 10
+// of d's 16 column blocks: S of a short first key tile (577 = 65 + 4 x 128 keys).
+#define DA_WGMMA_SS(N, AB, DESC_A, DESC_B, PRED)                                                                   \
+    asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %" #PRED ", 0;\n"                                              \
+                 "wgmma.mma_async.sync.aligned.m64n" #N "k16.f32." AB "." AB " {" DA_WGMMA_ACC##N                  \
+                 "}, %" #DESC_A ", %" #DESC_B ", p, 1, 1, 0, 0;\n}\n"                                              \
+                 : DA_WGMMA_D##N                                                                                   \
+                 : "l"(desc_a), "l"(desc_b), "r"(scale_d))
 
 // One k-step of S = Q K^T, N = 128 keys (a whole key tile) or 80 (a short first tile).
 template <int N, bool kBF16>
 __device__ __forceinline__ void wgmma_ss_s(float (&d)[16][4], uint64_t desc_a, uint64_t desc_b, int scale_d) {
     static_assert(N == 128 || N == 80, "S tile width");
     if constexpr (N == 128 && kBF16)
-        DA_WGMMA_SS_M64N128K16("bf16");
+        DA_WGMMA_SS(128, "bf16", 64, 65, 66);
     else if constexpr (N == 128)
-        DA_WGMMA_SS_M64N128K16("f16");
+        DA_WGMMA_SS(128, "f16", 64, 65, 66);
     else if constexpr (kBF16)
-        DA_WGMMA_SS_M64N80K16("bf16");
+        DA_WGMMA_SS(80, "bf16", 40, 41, 42);
     else
-        DA_WGMMA_SS_M64N80K16("f16");
+        DA_WGMMA_SS(80, "f16", 40, 41, 42);
 }
-#undef DA_WGMMA_SS_M64N128K16
-#undef DA_WGMMA_SS_M64N80K16
+#undef DA_WGMMA_RS
+#undef DA_WGMMA_SS
+#undef DA_WGMMA_D4
+#undef DA_WGMMA_D32
+#undef DA_WGMMA_D64
+#undef DA_WGMMA_D80
+#undef DA_WGMMA_D128
+#undef DA_WGMMA_ACC32
+#undef DA_WGMMA_ACC64
+#undef DA_WGMMA_ACC80
+#undef DA_WGMMA_ACC128
 
 }  // namespace sm90
 }  // namespace da
