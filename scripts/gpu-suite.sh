@@ -17,7 +17,8 @@
 #                    Training benchmark alone: STEPS=train-bench scripts/gpu-suite.sh
 #   KERNEL_STEPS     (default "build suite"; "build" alone skips the Python kernel suite; also "fuzz", "sanitize", "faults",
 #                    "bench": scripts/gpu-kernel-suite.sh. Issue 14's checks: KERNEL_STEPS="build suite fuzz sanitize faults")
-#   BENCH_ARGS       extra arguments for the inference benchmark, e.g. "--models base --image-sizes 384"
+#   BENCH_ARGS       arguments for the inference benchmark (default "--block-size 64,128 --skip-reference"),
+#                    e.g. "--models base --image-sizes 224 --block-size 64,128"
 #   TRAIN_BENCH_ARGS extra arguments for the training benchmark, e.g. "--precision float32" or
 #                    "--models base --image-sizes 384 --steps 30" (default: ViT-Ti/S/B 224 px and ViT-B 384 px, Exact and
 #                    DistrAttention G = 2, 4 (l = 64), batch 64, bfloat16, 1000 classes)
@@ -67,10 +68,13 @@ if want gpu-tests; then
   grep -E "^FAIL" "$OUT/gpu-tests.txt" | head -20
 fi
 
-# 4. ViT inference benchmark (fp16, batch 64, Tiny/Small/Base at 224 and 384 px, G = 2 and 4).
+# 4. ViT inference benchmark (fp16, batch 64, Tiny/Small/Base at 224 and 384 px, G = 2 and 4; by default l = 64 and 128
+#    side by side, without the slow TorchSharp reference).
 if want vit-bench; then
   t0=$(date +%s)
-  "$APP" sample benchmark --device cuda --dtype float16 --batch 64 --output "$OUT" ${BENCH_ARGS:-} >"$OUT/vit-bench.txt" 2>&1
+  # shellcheck disable=SC2086
+  "$APP" sample benchmark --device cuda --dtype float16 --batch 64 --output "$OUT" ${BENCH_ARGS:---block-size 64,128 --skip-reference} \
+    >"$OUT/vit-bench.txt" 2>&1
   rc=$?
   [ $rc -eq 0 ] || status=1
   summary+=("ViT benchmark: rc=$rc [$(( $(date +%s) - t0 ))s], table $OUT/vit-bench.md")

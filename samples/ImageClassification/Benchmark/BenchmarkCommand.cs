@@ -24,7 +24,11 @@ public static class BenchmarkCommand
         };
         var sizes = new Option<string?>("--image-sizes") { Description = "Comma-separated image sizes (224 → N = 197, 384 → N = 577). Inference default: 224,384." };
         var groups = new Option<string>("--groups") { Description = "Comma-separated DistrAttention group sizes G.", DefaultValueFactory = _ => "2,4" };
-        var block = new Option<int>("--block-size") { Description = "DistrAttention query block l.", DefaultValueFactory = _ => 64 };
+        var block = new Option<string>("--block-size")
+        {
+            Description = "DistrAttention query block l; inference takes a comma-separated list (e.g. 64,128: every G with every l, side by side).",
+            DefaultValueFactory = _ => "64",
+        };
         var batch = new Option<int>("--batch") { Description = "Images per forward / training step.", DefaultValueFactory = _ => 64 };
         var warmup = new Option<int?>("--warmup") { Description = "Warm-up runs per measurement (default 3; --train: 5 steps)." };
         var reps = new Option<int?>("--repetitions") { Description = "Timed runs per measurement, the median is reported (default 20; --train: 3 runs of --steps steps)." };
@@ -67,7 +71,7 @@ public static class BenchmarkCommand
             if (parse.GetValue(train))
             {
                 var settings = ParseTrainSettings(parse.GetValue(device), parse.GetValue(precision), parse.GetValue(models), parse.GetValue(sizes),
-                    parse.GetValue(groups)!, parse.GetValue(block), parse.GetValue(batch), parse.GetValue(classes), parse.GetValue(channels),
+                    parse.GetValue(groups)!, SingleBlockSize(parse.GetValue(block)!), parse.GetValue(batch), parse.GetValue(classes), parse.GetValue(channels),
                     parse.GetValue(patch), parse.GetValue(warmup), parse.GetValue(steps), parse.GetValue(reps), parse.GetValue(learningRate),
                     parse.GetValue(output)!.FullName, parse.GetValue(pytorchScript)?.FullName, parse.GetValue(python)!,
                     parse.GetValue(inProcess), parse.GetValue(skipInference), parse.GetValue(inferenceReps), parse.GetValue(childTimeout));
@@ -80,13 +84,13 @@ public static class BenchmarkCommand
             var scalar = ParseDType(parse.GetValue(dtype), torchDevice);
             var inference = new BenchmarkSettings(torchDevice, scalar,
                 Split(parse.GetValue(models) ?? "tiny,small,base"), TrainBenchmarkSettings.ParseInts(parse.GetValue(sizes) ?? "224,384", "--image-sizes"),
-                TrainBenchmarkSettings.ParseInts(parse.GetValue(groups)!, "--groups"), parse.GetValue(block), parse.GetValue(batch),
+                TrainBenchmarkSettings.ParseInts(parse.GetValue(groups)!, "--groups"), BlockSizes(parse.GetValue(block)!), parse.GetValue(batch),
                 parse.GetValue(warmup) ?? 3, parse.GetValue(reps) ?? 20, parse.GetValue(output)!.FullName, parse.GetValue(noReference),
                 Classes: parse.GetValue(classes), Channels: parse.GetValue(channels), PatchSize: parse.GetValue(patch));
             Directory.CreateDirectory(inference.OutputDirectory);
             string deviceText = torchDevice.type == DeviceType.CUDA ? "CUDA" : "CPU";
             var rows = VitBenchmark.Run(inference, r => AnsiConsole.MarkupLine(Markup.Escape(
-                $"{r.Model} {r.ImageSize}px N={r.Tokens} {r.Attention} G={r.GroupSize}: {r.ImagesPerSecond:F1} images/s, attention {r.AttentionMs:F3} ms/layer {r.Note}")));
+                $"{r.Model} {r.ImageSize}px N={r.Tokens} {r.Attention} G={r.GroupSize}{(r.BlockSize > 0 ? $" l={r.BlockSize}" : "")}: {r.ImagesPerSecond:F1} images/s, attention {r.AttentionMs:F3} ms/layer {r.Note}")));
             string markdown = BenchmarkReport.Markdown(rows, inference, deviceText);
             File.WriteAllText(Path.Combine(inference.OutputDirectory, "vit-bench.md"), markdown);
             BenchmarkReport.Png(Path.Combine(inference.OutputDirectory, "vit-bench.png"), rows, $"ViT inference, batch {inference.Batch}, {scalar}, {deviceText}");
@@ -151,6 +155,20 @@ public static class BenchmarkCommand
         string markdown = TrainBenchReport.WriteAll(result, settings, info);
         Console.WriteLine(markdown);
         return result;
+    }
+
+    /// <summary>The block sizes of <c>--block-size</c> (at least one).</summary>
+    public static List<int> BlockSizes(string text)
+    {
+        var sizes = TrainBenchmarkSettings.ParseInts(text, "--block-size");
+        return sizes.Count > 0 ? sizes : throw new ArgumentException("--block-size expects at least one value, got none.");
+    }
+
+    /// <summary>The one block size <c>--train</c> takes.</summary>
+    public static int SingleBlockSize(string text)
+    {
+        var sizes = BlockSizes(text);
+        return sizes.Count == 1 ? sizes[0] : throw new ArgumentException($"--block-size: --train takes one value, got '{text}'.");
     }
 
     private static List<string> Split(string text) =>

@@ -11,15 +11,15 @@ public static class BenchmarkReport
     public static string Markdown(IReadOnlyList<BenchmarkRow> rows, BenchmarkSettings s, string device)
     {
         var text = new StringBuilder();
-        text.AppendLine($"ViT inference, batch {s.Batch}, {s.DType}, l = {s.BlockSize}, {device}; median of {s.Repetitions} after {s.Warmup} warm-up runs (synchronised wall time; attention: per call of {VitBenchmark.AttentionCallsPerRepetition} back-to-back calls).");
+        text.AppendLine($"ViT inference, batch {s.Batch}, {s.DType}, l = {string.Join(" and ", s.BlockSizes)}, {device}; median of {s.Repetitions} after {s.Warmup} warm-up runs (synchronised wall time; attention: per call of {VitBenchmark.AttentionCallsPerRepetition} back-to-back calls).");
         text.AppendLine();
-        text.AppendLine("| model | px | N | attention | G | images/s | vs Exact | attention ms/layer | vs Exact | note |");
-        text.AppendLine("|---|---:|---:|---|---:|---:|---:|---:|---:|---|");
+        text.AppendLine("| model | px | N | attention | G | l | images/s | vs Exact | attention ms/layer | vs Exact | note |");
+        text.AppendLine("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|");
         foreach (var r in rows)
         {
             var exact = rows.FirstOrDefault(x => x.Model == r.Model && x.ImageSize == r.ImageSize && x.Attention == "Exact");
             text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Model} | {r.ImageSize} | {r.Tokens} | {r.Attention} | {r.GroupSize} | {F(r.ImagesPerSecond, "F1")} | {Ratio(r.ImagesPerSecond, exact?.ImagesPerSecond)} | {F(r.AttentionMs, "F3")} | {Ratio(r.AttentionMs, exact?.AttentionMs)} | {r.Note.Replace('|', '/')} |"));
+                $"| {r.Model} | {r.ImageSize} | {r.Tokens} | {r.Attention} | {r.GroupSize} | {(r.BlockSize > 0 ? r.BlockSize : "–")} | {F(r.ImagesPerSecond, "F1")} | {Ratio(r.ImagesPerSecond, exact?.ImagesPerSecond)} | {F(r.AttentionMs, "F3")} | {Ratio(r.AttentionMs, exact?.AttentionMs)} | {r.Note.Replace('|', '/')} |"));
         }
         return text.ToString();
     }
@@ -33,7 +33,7 @@ public static class BenchmarkReport
         plot.Add.Bars(bars);
         plot.Axes.Bottom.SetTicks(
             Enumerable.Range(0, measured.Count).Select(i => (double)i).ToArray(),
-            measured.Select(r => $"{r.Model} {r.ImageSize}\n{r.Attention}{(r.GroupSize > 1 ? $" G{r.GroupSize}" : "")}").ToArray());
+            measured.Select(r => $"{r.Model} {r.ImageSize}\n{r.Attention}{(r.GroupSize > 1 ? $" G{r.GroupSize}" : "")}{(r.BlockSize > 0 ? $" l{r.BlockSize}" : "")}").ToArray());
         plot.Axes.Bottom.TickLabelStyle.Rotation = 45;
         plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
         plot.Axes.Margins(bottom: 0);

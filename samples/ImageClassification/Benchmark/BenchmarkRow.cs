@@ -6,9 +6,10 @@ namespace ImageClassification.Benchmark;
 /// <param name="Tokens">N = patches + class token.</param>
 /// <param name="Attention">Exact, Reference or Native.</param>
 /// <param name="GroupSize">G (1 for exact).</param>
+/// <param name="BlockSize">DistrAttention l (0 for exact).</param>
 /// <param name="ImagesPerSecond">End-to-end forward throughput (median), or NaN when not run.</param>
 /// <param name="AttentionMs">Time of one attention call on [batch, H, N, d] (one layer): median over repetitions of
 /// back-to-back calls, per call; or NaN.</param>
 /// <param name="Note">Why a value is missing, or empty.</param>
-public sealed record BenchmarkRow(string Model, int ImageSize, int Tokens, string Attention, int GroupSize,
+public sealed record BenchmarkRow(string Model, int ImageSize, int Tokens, string Attention, int GroupSize, int BlockSize,
     double ImagesPerSecond, double AttentionMs, string Note);

@@ -8,7 +8,7 @@ namespace ImageClassification.Benchmark;
 /// <param name="Models">Model names (see <see cref="VitModels"/>).</param>
 /// <param name="ImageSizes">Image sides.</param>
 /// <param name="GroupSizes">DistrAttention G values.</param>
-/// <param name="BlockSize">DistrAttention l.</param>
+/// <param name="BlockSizes">DistrAttention l values: each G runs with each, side by side in one run.</param>
 /// <param name="Batch">Images per forward.</param>
 /// <param name="Warmup">Warm-up runs per measurement.</param>
 /// <param name="Repetitions">Timed runs per measurement (median).</param>
@@ -20,5 +20,5 @@ namespace ImageClassification.Benchmark;
 /// <param name="PatchSize">Patch side.</param>
 public sealed record BenchmarkSettings(
     torch.Device Device, torch.ScalarType DType, IReadOnlyList<string> Models, IReadOnlyList<int> ImageSizes,
-    IReadOnlyList<int> GroupSizes, int BlockSize, int Batch, int Warmup, int Repetitions, string OutputDirectory, bool SkipReference,
+    IReadOnlyList<int> GroupSizes, IReadOnlyList<int> BlockSizes, int Batch, int Warmup, int Repetitions, string OutputDirectory, bool SkipReference,
     bool EndToEndOnly = false, int Classes = 1000, int Channels = 3, int PatchSize = 16);

@@ -86,7 +86,7 @@ public static class TrainBenchmark
     public static BenchmarkSettings InferenceSettings(TrainBenchmarkSettings s, Device device) => new(
         device, device.type == DeviceType.CUDA ? ScalarType.Float16 : ScalarType.Float32,
         s.Configs.Select(c => c.Model).Distinct().ToList(), s.Configs.Select(c => c.ImageSize).Distinct().ToList(),
-        s.GroupSizes, s.BlockSize, s.Batch, Math.Min(3, s.Warmup), s.InferenceRepetitions, s.OutputDirectory,
+        s.GroupSizes, [s.BlockSize], s.Batch, Math.Min(3, s.Warmup), s.InferenceRepetitions, s.OutputDirectory,
         SkipReference: true, EndToEndOnly: true, Classes: s.Classes, Channels: s.Channels, PatchSize: s.PatchSize);
 
     /// <summary>One progress line.</summary>

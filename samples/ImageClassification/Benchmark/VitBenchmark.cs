@@ -64,17 +64,19 @@ public static class VitBenchmark
     {
         yield return ("Exact", AttentionOptions.Exact);
         foreach (int g in s.GroupSizes)
-        {
-            if (!s.SkipReference)
-                yield return ("Reference", new AttentionOptions { GroupSize = g, BlockSize = s.BlockSize, Implementation = AttentionImplementation.Reference });
-            yield return ("Native", new AttentionOptions { GroupSize = g, BlockSize = s.BlockSize, Implementation = AttentionImplementation.Native });
-        }
+            foreach (int l in s.BlockSizes)
+            {
+                if (!s.SkipReference)
+                    yield return ("Reference", new AttentionOptions { GroupSize = g, BlockSize = l, Implementation = AttentionImplementation.Reference });
+                yield return ("Native", new AttentionOptions { GroupSize = g, BlockSize = l, Implementation = AttentionImplementation.Native });
+            }
     }
 
     private static BenchmarkRow Measure(BenchmarkSettings s, VisionTransformer model, VitConfig config, string name, string label, AttentionOptions options)
     {
-        int g = options.Kind == AttentionKind.Exact ? 1 : options.GroupSize;
-        var empty = new BenchmarkRow(name, config.ImageSize, config.TokenCount, label, g, double.NaN, double.NaN, "");
+        bool exact = options.Kind == AttentionKind.Exact;
+        var empty = new BenchmarkRow(name, config.ImageSize, config.TokenCount, label, exact ? 1 : options.GroupSize,
+            exact ? 0 : options.BlockSize, double.NaN, double.NaN, "");
         if (label == "Native" && (s.Device.type != DeviceType.CUDA || !NativeKernels.IsAvailable))
             return empty with { Note = s.Device.type != DeviceType.CUDA ? "needs CUDA" : NativeKernels.UnavailableReason ?? "" };
         if (label == "Native" && NativeSupport.WhyNot(config.HeadDim, config.HeadDim, options, s.DType) is { } why)
