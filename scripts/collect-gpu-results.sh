@@ -4,7 +4,7 @@
 #   scripts/collect-gpu-results.sh KERNEL_DIR VIT_DIR GPU_TAG COMMIT "COMMAND"
 # KERNEL_DIR holds kernel-bench.{md,json}, kernel-speedup.png, kernel-tune.md, kernel-split.md and
 # logs.tgz (from scripts/gpu-kernel-suite.sh; copied when kernel-bench.md is there), and fault-injection.log (copied to
-# fault-injection-TAG.md when there); VIT_DIR holds what scripts/gpu-suite.sh wrote: vit-bench.{md,png},
+# fault-injection-TAG.md when there); VIT_DIR holds what scripts/gpu-suite.sh wrote: vit-bench.{md,json,png},
 # gpu-tests.txt and/or train-bench.{md,json} + train-bench-infer.png (each set is copied when present; the training
 # tables become train-TAG.md/.json and train-TAG-infer.png). Either may be "-" to skip it.
 set -euo pipefail
@@ -63,6 +63,7 @@ if [ "$vdir" != - ] && [ -f "$vdir/vit-bench.md" ]; then
     cat "$vdir/vit-bench.md"
   } > "$res/vit-$tag.md"
   cp "$vdir/vit-bench.png" "$res/vit-$tag.png"
+  if [ -f "$vdir/vit-bench.json" ]; then cp "$vdir/vit-bench.json" "$res/vit-$tag.json"; fi
 fi
 if [ "$vdir" != - ] && [ -f "$vdir/gpu-tests.txt" ]; then
   {

@@ -32,7 +32,7 @@ public static class BenchmarkCommand
         var batch = new Option<int>("--batch") { Description = "Images per forward / training step.", DefaultValueFactory = _ => 64 };
         var warmup = new Option<int?>("--warmup") { Description = "Warm-up runs per measurement (default 3; --train: 5 steps)." };
         var reps = new Option<int?>("--repetitions") { Description = "Timed runs per measurement, the median is reported (default 20; --train: 3 runs of --steps steps)." };
-        var output = new Option<DirectoryInfo>("--output", "-o") { Description = "Folder for vit-bench.md/.png (--train: train-bench.md/.json, train-bench-infer.png).", DefaultValueFactory = _ => new DirectoryInfo("bench-results") };
+        var output = new Option<DirectoryInfo>("--output", "-o") { Description = "Folder for vit-bench.md/.json/.png (--train: train-bench.md/.json, train-bench-infer.png).", DefaultValueFactory = _ => new DirectoryInfo("bench-results") };
         var noReference = new Option<bool>("--skip-reference") { Description = "Do not time the (slow) DistrAttention reference." };
 
         var train = new Option<bool>("--train") { Description = "Time the training step (forward, loss, backward, AdamW) instead of inference; one child process per configuration." };
@@ -93,6 +93,7 @@ public static class BenchmarkCommand
                 $"{r.Model} {r.ImageSize}px N={r.Tokens} {r.Attention} G={r.GroupSize}{(r.BlockSize > 0 ? $" l={r.BlockSize}" : "")}: {r.ImagesPerSecond:F1} images/s, attention {r.AttentionMs:F3} ms/layer {r.Note}")));
             string markdown = BenchmarkReport.Markdown(rows, inference, deviceText);
             File.WriteAllText(Path.Combine(inference.OutputDirectory, "vit-bench.md"), markdown);
+            File.WriteAllText(Path.Combine(inference.OutputDirectory, "vit-bench.json"), BenchmarkReport.Json(rows, inference, deviceText));
             BenchmarkReport.Png(Path.Combine(inference.OutputDirectory, "vit-bench.png"), rows, $"ViT inference, batch {inference.Batch}, {scalar}, {deviceText}");
             Console.WriteLine(markdown);
         }));

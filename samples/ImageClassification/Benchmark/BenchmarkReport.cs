@@ -24,6 +24,14 @@ public static class BenchmarkReport
         return text.ToString();
     }
 
+    /// <summary>The rows and the settings they were measured with, as JSON (<see cref="BenchJson"/>: NaN as null).</summary>
+    public static string Json(IReadOnlyList<BenchmarkRow> rows, BenchmarkSettings s, string device) =>
+        System.Text.Json.JsonSerializer.Serialize(new
+        {
+            Device = device, DType = s.DType.ToString(), s.Batch, s.Models, s.ImageSizes, s.GroupSizes, s.BlockSizes,
+            s.Warmup, s.Repetitions, VitBenchmark.AttentionCallsPerRepetition, Rows = rows,
+        }, BenchJson.Indented);
+
     /// <summary>Bar chart of images/s per configuration.</summary>
     public static void Png(string path, IReadOnlyList<BenchmarkRow> rows, string title)
     {

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using ImageClassification.Benchmark;
 using ImageClassification.Cli;
 
@@ -37,6 +38,12 @@ public sealed class InferenceBenchmarkTests
                 Assert.Contains("needs CUDA", native[10]);
             }
         Assert.True(File.Exists(temp.Combine("vit-bench.png")));
+        using var json = JsonDocument.Parse(File.ReadAllText(temp.Combine("vit-bench.json")));
+        Assert.Equal([16, 32], json.RootElement.GetProperty("blockSizes").EnumerateArray().Select(e => e.GetInt32()));
+        var jsonRows = json.RootElement.GetProperty("rows").EnumerateArray().ToList();
+        Assert.Equal(rows.Count, jsonRows.Count);
+        Assert.Equal(JsonValueKind.Null, jsonRows.First(r => r.GetProperty("attention").GetString() == "Native").GetProperty("imagesPerSecond").ValueKind);
+        Assert.Equal([0, 16, 16, 32, 32, 16, 16, 32, 32], jsonRows.Select(r => r.GetProperty("blockSize").GetInt32()));
     }
 
     [Theory]
