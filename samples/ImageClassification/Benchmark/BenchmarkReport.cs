@@ -41,13 +41,16 @@ public static class BenchmarkReport
         plot.Add.Bars(bars);
         plot.Axes.Bottom.SetTicks(
             Enumerable.Range(0, measured.Count).Select(i => (double)i).ToArray(),
-            measured.Select(r => $"{r.Model} {r.ImageSize}\n{r.Attention}{(r.GroupSize > 1 ? $" G{r.GroupSize}" : "")}{(r.BlockSize > 0 ? $" l{r.BlockSize}" : "")}").ToArray());
-        plot.Axes.Bottom.TickLabelStyle.Rotation = 45;
-        plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+            measured.Select(r => $"{r.Model} {r.ImageSize} {r.Attention}{(r.GroupSize > 1 ? $" G{r.GroupSize}" : "")}{(r.BlockSize > 0 ? $" l{r.BlockSize}" : "")}").ToArray());
+        // Labels slant down to the left and end at their bar, so the last one stays inside the image.
+        plot.Axes.Bottom.TickLabelStyle.Rotation = -45;
+        plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+        plot.Axes.Bottom.MinimumSize = 190;
+        plot.Axes.Left.MinimumSize = 120;
         plot.Axes.Margins(bottom: 0);
         plot.YLabel("images / s");
         plot.Title(title);
-        plot.SavePng(path, Math.Max(900, 70 * measured.Count), 600);
+        plot.SavePng(path, Math.Max(900, 70 * measured.Count), 700);
     }
 
     private static string F(double value, string format) =>
