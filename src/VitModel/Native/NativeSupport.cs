@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using DistrAttention.Vit.Attention;
 using static TorchSharp.torch;
 
@@ -34,7 +35,7 @@ public static class NativeSupport
             return "the options select exact attention";
         if (valueDim != headDim)
             return $"V's head dim {valueDim} differs from d = {headDim}";
-        return AskLibrary(headDim, options, dtype, NativeKernels.CheckParams);
+        return AskLibrary(headDim, options, dtype, prePass: false);
     }
 
     /// <summary>
@@ -48,13 +49,16 @@ public static class NativeSupport
     public static string? WhyNotQTilde(long headDim, AttentionOptions options, ScalarType dtype)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return AskLibrary(headDim, options, dtype, NativeKernels.CheckQTildeParams);
+        return AskLibrary(headDim, options, dtype, prePass: true);
     }
 
-    private delegate (NativeStatus Status, string Message) ParamsCheck(ref DaFwdParams p);
+    // The library's answer about a configuration does not change while it is loaded, and the attention modules ask on
+    // every forward: each configuration is asked once.
+    private static readonly ConcurrentDictionary<(bool PrePass, int D, AttentionOptions Options, ScalarType DType), string?> Answers = new();
 
-    // The element type (which the ABI cannot express), then the library's own answer about a synthetic call.
-    private static string? AskLibrary(long headDim, AttentionOptions options, ScalarType dtype, ParamsCheck check)
+    // The element type (which the ABI cannot express), then the library's own answer about a synthetic call
+    // (da_check_qtilde_params for the pre-pass, else da_check_params).
+    private static string? AskLibrary(long headDim, AttentionOptions options, ScalarType dtype, bool prePass)
     {
         if (dtype is not (ScalarType.Float16 or ScalarType.BFloat16))
             return $"dtype {dtype} is not Float16 or BFloat16 (set the model's Precision to Float16 or BFloat16)";
@@ -62,9 +66,12 @@ public static class NativeSupport
             return NativeKernels.UnavailableReason ?? "the native library is not loaded";
         if (headDim is < 1 or > int.MaxValue)
             return $"head dim d = {headDim} is out of range";
-        var p = SyntheticCall((int)headDim, options, dtype);
-        var (status, message) = check(ref p);
-        return status == NativeStatus.Ok ? null : message;
+        return Answers.GetOrAdd((prePass, (int)headDim, options, dtype), static key =>
+        {
+            var p = SyntheticCall(key.D, key.Options, key.DType);
+            var (status, message) = key.PrePass ? NativeKernels.CheckQTildeParams(ref p) : NativeKernels.CheckParams(ref p);
+            return status == NativeStatus.Ok ? null : message;
+        });
     }
 
     /// <summary>
