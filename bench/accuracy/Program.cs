@@ -1,6 +1,6 @@
 // Issue 17's accuracy record from scripts/gpu-accuracy.sh's runs (unpack $OUT/accuracy-runs.tgz first):
 //   dotnet run -c Release --project bench/accuracy -- RUNS_DIR OUT_PREFIX MACHINE COMMIT "DEVICE COMMAND" [FINDINGS.md]
-// writes OUT_PREFIX.md, OUT_PREFIX.json and OUT_PREFIX.png (e.g. bench/results/accuracy-fmnist-h200).
+// writes OUT_PREFIX.md, OUT_PREFIX.json and OUT_PREFIX.png (e.g. bench/results/accuracy-fmnist).
 using System.Text.Json;
 using DistrAttention.Bench.Accuracy;
 
@@ -24,11 +24,11 @@ string? choice = File.Exists(choiceFile) ? File.ReadAllText(choiceFile).Trim() :
 var context = new ReportContext(machine, commit, DateTime.UtcNow.ToString("yyyy-MM-dd"), command,
     $"dotnet run -c Release --project bench/accuracy -- RUNS {Path.GetFileName(prefix)} {machine} {commit} \"...\"");
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(prefix))!);
-WriteAtomically(prefix + ".md", AccuracyMarkdown.Render(context, rows, choice, findings)
+WriteAtomically(prefix + ".md", AccuracyMarkdown.Render(context, rows, runs, choice, findings)
     + $"![test accuracy per row]({Path.GetFileName(prefix)}.png)\n");
 WriteAtomically(prefix + ".json", JsonSerializer.Serialize(new { context, recipeChoice = choice, runs },
     new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
-var plotted = rows.Where(r => r.Phase != "recipe")
+var plotted = rows.Where(r => r.Phase is "table" or "finetune" or "swapin")
     .OrderBy(r => r.Phase switch { "table" => 0, "finetune" => 1, _ => 2 }).ThenBy(r => RowNames.Order(r.Row)).ToList();
 if (plotted.Count > 0)
     AccuracyPlot.Save(prefix + ".png", plotted, $"ViT-Ti dims, patch 2, Fashion-MNIST (60k/10k), {machine}");

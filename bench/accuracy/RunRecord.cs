@@ -12,17 +12,24 @@ namespace DistrAttention.Bench.Accuracy;
 /// <param name="Epochs">Epochs trained (0 for an evaluation).</param>
 /// <param name="FinalTrainLoss">Last epoch's training loss, or null.</param>
 /// <param name="TrainLossCurve">Training loss per epoch.</param>
+/// <param name="BaseModel">For a swap-in or fine-tune run, the run folder of the Exact model it started from, relative to
+/// RUNS (<c>table/exact-s1</c>, or <c>rerun/exact-s1</c> when that model was trained again in a later device call);
+/// null when not recorded.</param>
 public sealed record RunRecord(string Phase, string Row, int Seed, double TestAccuracy, double? ValidationAccuracy,
-    double TrainingSeconds, int Epochs, double? FinalTrainLoss, IReadOnlyList<double> TrainLossCurve)
+    double TrainingSeconds, int Epochs, double? FinalTrainLoss, IReadOnlyList<double> TrainLossCurve, string? BaseModel = null)
 {
+    /// <summary>The run's folder relative to RUNS, e.g. <c>table/exact-s1</c>: what <see cref="BaseModel"/> names.</summary>
+    public string Folder => $"{Phase}/{Row}-s{Seed}";
+
     /// <summary>Reads every run under <paramref name="root"/> (RUNS/phase/row-sN/{metrics,evaluation}.json).</summary>
     public static IReadOnlyList<RunRecord> ReadAll(string root)
     {
         if (!Directory.Exists(root))
             throw new DirectoryNotFoundException($"runs folder '{root}' does not exist (expected scripts/gpu-accuracy.sh's RUNS, unpacked).");
         var runs = new List<RunRecord>();
-        // Other folders (logs, rerun: Exact models trained again only to be swapped into) hold no rows of the record.
-        string[] phases = ["recipe", "table", "swapin", "finetune"];
+        // rerun: Exact models trained again in a later call, only to be swapped into or fine-tuned (no row of their own:
+        // they are the bases some swap-in and fine-tune runs name). logs holds no runs.
+        string[] phases = ["recipe", "table", "swapin", "finetune", "rerun"];
         foreach (var phase in phases.Select(p => Path.Combine(root, p)).Where(Directory.Exists))
             foreach (var run in Directory.GetDirectories(phase))
                 if (Read(Path.GetFileName(phase), run) is { } record)
@@ -46,14 +53,32 @@ public sealed record RunRecord(string Phase, string Row, int Seed, double TestAc
             var losses = epochs.Select(e => e.GetProperty("trainLoss").GetDouble()).ToList();
             double? validation = epochs.Count > 0 && epochs[^1].GetProperty("validationAccuracy") is { ValueKind: JsonValueKind.Number } v
                 ? v.GetDouble() : null;
+            string? fineTunedFrom = root.GetProperty("settings").TryGetProperty("fineTuneFrom", out var from)
+                && from.ValueKind == JsonValueKind.String ? RunsRelative(from.GetString()!) : null;
             return new RunRecord(phase, row, seed, root.GetProperty("test").GetProperty("accuracy").GetDouble(), validation,
-                root.GetProperty("trainingSeconds").GetDouble(), epochs.Count, losses.Count > 0 ? losses[^1] : null, losses);
+                root.GetProperty("trainingSeconds").GetDouble(), epochs.Count, losses.Count > 0 ? losses[^1] : null, losses,
+                fineTunedFrom ?? BaseFile(folder));
         }
         if (File.Exists(evaluation))
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(evaluation));
-            return new RunRecord(phase, row, seed, doc.RootElement.GetProperty("accuracy").GetDouble(), null, 0, 0, null, []);
+            return new RunRecord(phase, row, seed, doc.RootElement.GetProperty("accuracy").GetDouble(), null, 0, 0, null, [],
+                BaseFile(folder));
         }
         return null;
+    }
+
+    // An evaluation does not record its model: gpu-accuracy.sh writes base.txt (the model's folder) beside it.
+    private static string? BaseFile(string folder)
+    {
+        string file = Path.Combine(folder, "base.txt");
+        return File.Exists(file) ? RunsRelative(File.ReadAllText(file).Trim()) : null;
+    }
+
+    // ".../RUNS/rerun/exact-s1" (an absolute path on the GPU host) -> "rerun/exact-s1".
+    private static string RunsRelative(string path)
+    {
+        var parts = path.TrimEnd('/').Split('/');
+        return parts.Length >= 2 ? $"{parts[^2]}/{parts[^1]}" : path;
     }
 }

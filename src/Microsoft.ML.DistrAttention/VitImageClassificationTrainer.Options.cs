@@ -90,7 +90,7 @@ public sealed partial class VitImageClassificationTrainer
 
         /// <summary>How a model trained from scratch draws its initial weights (ignored when fine-tuning); see
         /// <see cref="WeightInitialization"/>. The default is the recipe chosen on validation data
-        /// (bench/results/accuracy-fmnist-h200.md: ViT-Tiny dims at N = 197, 2 seeds, 2.2 points above
+        /// (bench/results/accuracy-fmnist.md: ViT-Tiny dims at N = 197, 2 recipe seeds, 2.2 points above
         /// <see cref="WeightInitialization.Timm"/>, with <see cref="MaxGradNorm"/> 1).</summary>
         public WeightInitialization Initialization { get; set; } = WeightInitialization.PyTorchDefault;
 

@@ -10,6 +10,6 @@ public enum WeightInitialization
     /// <summary>PyTorch's module defaults: Linear and the patch convolution keep their constructors' Kaiming-uniform
     /// weights and uniform biases (bound 1/√fan_in); the position embedding is normal (σ = 0.02) and the class token zero,
     /// as torchvision's ViT sets them. Larger initial weights than <see cref="Timm"/> at small widths; the trainer's default
-    /// (it trained better from scratch on validation data, bench/results/accuracy-fmnist-h200.md).</summary>
+    /// (it trained better from scratch on validation data, bench/results/accuracy-fmnist.md).</summary>
     PyTorchDefault,
 }
