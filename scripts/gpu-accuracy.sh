@@ -177,12 +177,9 @@ for seed in $SEEDS; do
   [ -f "$exact/model.zip" ] || { [ -f "$RUNS/table/exact-s$seed/metrics.json" ] && say "no Exact model for seed $seed: swap-in and fine-tune skipped"; continue; }
   if want swapin; then
     for G in 2 4 8; do
-      run=$RUNS/swapin/mean-g$G-l64-s$seed
-      # An evaluation does not record its model: base.txt names it for the report (table/ or rerun/exact-sN), written
-      # when the evaluation starts (not for one recorded by an earlier call).
-      launch "$run" 0 evaluate -m "$exact" -d "$DATA" --device cuda \
-        --attention distr --mode Mean --group-size "$G" --block-size 64 -o "$run" \
-        && { [ -f "$run/base.txt" ] || [ -f "$run/evaluation.json" ] || { mkdir -p "$run" && echo "$exact" >"$run/base.txt"; }; }
+      # evaluation.json records the model (table/ or rerun/exact-sN) that the report compares with.
+      launch "$RUNS/swapin/mean-g$G-l64-s$seed" 0 evaluate -m "$exact" -d "$DATA" --device cuda \
+        --attention distr --mode Mean --group-size "$G" --block-size 64 -o "$RUNS/swapin/mean-g$G-l64-s$seed"
     done
   fi
   if want finetune; then
@@ -198,7 +195,7 @@ for seed in $SEEDS; do
 done
 drain
 
-# --- what comes back -----------------------------------------------------------------------------------------------------
+# --- what comes back (base.txt: the model of an evaluation made before evaluation.json recorded it) ---------------------
 (cd "$RUNS" && find . \( -name metrics.json -o -name metrics.md -o -name evaluation.json -o -name choice.txt -o -name base.txt \) -print0 \
    | tar czf "$OUT/accuracy-runs.tgz" --null -T - logs)
 for m in exact mean-g2-l64; do

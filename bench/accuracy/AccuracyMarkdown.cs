@@ -55,7 +55,7 @@ public static class AccuracyMarkdown
                                  $" {(epochs > 0 ? epochs.ToString(C) : "–")} | {(r.SecondsPerEpoch > 0 ? r.SecondsPerEpoch.ToString("F1", C) : "–")} |");
             }
             md.AppendLine();
-            if (fromExact && section.Any(r => r.Runs.Any(x => x.BaseModel?.StartsWith("rerun/", StringComparison.Ordinal) == true)))
+            if (fromExact && section.Any(r => r.Runs.Any(x => bases.Of(x)?.Phase == "rerun")))
                 md.AppendLine("ʳ: that seed's Exact model trained again in a later device call (its model had not come back); " +
                               "the rerun's own test accuracy is the one shown and compared with.").AppendLine();
         }

@@ -57,28 +57,33 @@ public sealed record RunRecord(string Phase, string Row, int Seed, double TestAc
                 && from.ValueKind == JsonValueKind.String ? RunsRelative(from.GetString()!) : null;
             return new RunRecord(phase, row, seed, root.GetProperty("test").GetProperty("accuracy").GetDouble(), validation,
                 root.GetProperty("trainingSeconds").GetDouble(), epochs.Count, losses.Count > 0 ? losses[^1] : null, losses,
-                fineTunedFrom ?? BaseFile(folder));
+                fineTunedFrom);
         }
         if (File.Exists(evaluation))
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(evaluation));
-            return new RunRecord(phase, row, seed, doc.RootElement.GetProperty("accuracy").GetDouble(), null, 0, 0, null, [],
-                BaseFile(folder));
+            var root = doc.RootElement;
+            string? model = root.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String ? RunsRelative(m.GetString()!) : null;
+            return new RunRecord(phase, row, seed, root.GetProperty("accuracy").GetDouble(), null, 0, 0, null, [],
+                model ?? BaseFile(folder));
         }
         return null;
     }
 
-    // An evaluation does not record its model: gpu-accuracy.sh writes base.txt (the model's folder) beside it.
+    // Evaluations made before `evaluate` recorded its model ("model" in evaluation.json) name it in base.txt beside them,
+    // written from the device calls' logs.
     private static string? BaseFile(string folder)
     {
         string file = Path.Combine(folder, "base.txt");
         return File.Exists(file) ? RunsRelative(File.ReadAllText(file).Trim()) : null;
     }
 
-    // ".../RUNS/rerun/exact-s1" (an absolute path on the GPU host) -> "rerun/exact-s1".
+    // ".../RUNS/rerun/exact-s1" or ".../RUNS/rerun/exact-s1/model.zip" (absolute paths on the GPU host) -> "rerun/exact-s1".
     private static string RunsRelative(string path)
     {
         var parts = path.TrimEnd('/').Split('/');
+        if (parts[^1].EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
+            parts = parts[..^1];
         return parts.Length >= 2 ? $"{parts[^2]}/{parts[^1]}" : path;
     }
 }

@@ -47,6 +47,7 @@ public static class EvaluateCommand
             var set = DataFolder.LoadTest(DataFolder.TestSplit(parse.GetValue(data)!), "-d/--data", classes);
             var report = Evaluator.Evaluate(ml, pipeline, classes, set) with
             {
+                Model = modelPath,
                 Attention = ModelAttention.Describe(swapped ?? trained),
                 TrainedAttention = swapped is null ? null : ModelAttention.Describe(trained),
             };

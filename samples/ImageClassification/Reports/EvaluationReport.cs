@@ -21,6 +21,10 @@ public sealed record EvaluationReport(
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? Attention { get; init; }
 
+    /// <summary>The model evaluated, as given to <c>evaluate -m</c> (a folder or a model file); null where not recorded.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Model { get; init; }
+
     /// <summary>The attention the model was trained with, when another one was swapped in for the evaluation; else null.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? TrainedAttention { get; init; }

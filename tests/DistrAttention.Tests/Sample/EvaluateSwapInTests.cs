@@ -24,6 +24,7 @@ public sealed class EvaluateSwapInTests
         Assert.Equal(trained.GetProperty("logLoss").GetDouble(), own.GetProperty("logLoss").GetDouble());
         Assert.Equal(JsonSerializer.Serialize(trained.GetProperty("confusionMatrix")), JsonSerializer.Serialize(own.GetProperty("confusionMatrix")));
         Assert.Equal("exact attention", own.GetProperty("attention").GetString());
+        Assert.Equal(output, own.GetProperty("model").GetString());
         Assert.False(own.TryGetProperty("trainedAttention", out _));
 
         Assert.Equal(0, VitSampleCli.Run("evaluate", "-m", output, "-d", idx, "-o", temp.Combine("swapped"), "--device", "cpu",
