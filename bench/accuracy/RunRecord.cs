@@ -53,8 +53,7 @@ public sealed record RunRecord(string Phase, string Row, int Seed, double TestAc
             var losses = epochs.Select(e => e.GetProperty("trainLoss").GetDouble()).ToList();
             double? validation = epochs.Count > 0 && epochs[^1].GetProperty("validationAccuracy") is { ValueKind: JsonValueKind.Number } v
                 ? v.GetDouble() : null;
-            string? fineTunedFrom = root.GetProperty("settings").TryGetProperty("fineTuneFrom", out var from)
-                && from.ValueKind == JsonValueKind.String ? RunsRelative(from.GetString()!) : null;
+            string? fineTunedFrom = RunPath(root.GetProperty("settings"), "fineTuneFrom");
             return new RunRecord(phase, row, seed, root.GetProperty("test").GetProperty("accuracy").GetDouble(), validation,
                 root.GetProperty("trainingSeconds").GetDouble(), epochs.Count, losses.Count > 0 ? losses[^1] : null, losses,
                 fineTunedFrom);
@@ -63,12 +62,15 @@ public sealed record RunRecord(string Phase, string Row, int Seed, double TestAc
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(evaluation));
             var root = doc.RootElement;
-            string? model = root.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String ? RunsRelative(m.GetString()!) : null;
             return new RunRecord(phase, row, seed, root.GetProperty("accuracy").GetDouble(), null, 0, 0, null, [],
-                model ?? BaseFile(folder));
+                RunPath(root, "model") ?? BaseFile(folder));
         }
         return null;
     }
+
+    // The run folder (RunsRelative) of a model path recorded as the string property `name`, or null where it is absent.
+    private static string? RunPath(JsonElement obj, string name) =>
+        obj.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? RunsRelative(value.GetString()!) : null;
 
     // Evaluations made before `evaluate` recorded its model ("model" in evaluation.json) name it in base.txt beside them,
     // written from the device calls' logs.
