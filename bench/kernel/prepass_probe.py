@@ -51,7 +51,8 @@ def main():
         o = torch.empty_like(q)
         for g in args.g:
             for l in args.l:
-                p = da.build_params(q, k, v, o, da.make_r(l), g, l)
+                r = da.make_r(l)  # held here: the params keep only its address
+                p = da.build_params(q, k, v, o, r, g, l)
                 fn = lambda: da.forward_into(p)  # noqa: E731
                 if not (args.calls or args.time):
                     for _ in range(args.iters):

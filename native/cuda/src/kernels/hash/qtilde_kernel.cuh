@@ -25,7 +25,7 @@
 
 // CTAs per SM the registers must allow (__launch_bounds__); A/B builds override it with -DDA_PREPASS_MIN_BLOCKS=n.
 #ifndef DA_PREPASS_MIN_BLOCKS
-#define DA_PREPASS_MIN_BLOCKS 5
+#define DA_PREPASS_MIN_BLOCKS 4
 #endif
 
 namespace da {
@@ -36,7 +36,9 @@ struct QtildeTraits {
     static constexpr bool kBF16 = kBF16_;
     static constexpr int kNThreads = kHeadDim * 4;  // one warp per 8 columns (lsh_tc_keys)
     // History at d = 64 with a 128-row tile for both l: 3 CTAs/SM (86 registers) -> 4 (63) took ~14 of ~73 µs off
-    // N = 577 (c60f24a); 5 spilled while Q~ held 32 accumulators per thread.
+    // N = 577 (c60f24a); 5 spilled while Q~ held 32 accumulators per thread. With the tile per l and Q~ in two halves
+    // (H100, whole calls at B = 64, H = 12, G = 2, prepass_probe.py --calls): 4 CTAs/SM 76.7 / 72.9 µs at N = 197,
+    // l = 64 / 128, against 77.7 / 74.1 with 5 and 78.7 / 79.0 with 6; equal at N = 577.
     static constexpr int kMinBlocks = DA_PREPASS_MIN_BLOCKS;
     static constexpr int kStrideD = kHeadDim + 8;   // padded rows: conflict-free ldmatrix
     static constexpr int kMaxRows = kBlockL_;       // one LSH block of l rows
