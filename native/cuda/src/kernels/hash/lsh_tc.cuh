@@ -20,7 +20,7 @@ namespace da {
 constexpr float kTieRel = 1e-4f;
 
 // R^T split into parts (fp16: 2, bf16: 3) and |hi|, each [16][kRowsPad] in shared memory, from
-// R [l][16] fp32 (global; the rare exact recomputations read it there). kRowsPad = rows + 8
+// R [l][16] fp32 (l = Tr::kMaxRows) (global; the rare exact recomputations read it there). kRowsPad = rows + 8
 // (conflict-free ldmatrix).
 template <bool kBF16, int kMaxRows>
 struct LshTcLayout {
@@ -30,14 +30,20 @@ struct LshTcLayout {
 };
 
 template <typename Tr>
-__device__ __forceinline__ void lsh_tc_stage_r(typename Elem<Tr::kBF16>::T* sRt, const float* r, int l) {
+__device__ __forceinline__ void lsh_tc_stage_r(typename Elem<Tr::kBF16>::T* sRt, const float* r) {
     using T = typename Elem<Tr::kBF16>::T;
     using L = LshTcLayout<Tr::kBF16, Tr::kMaxRows>;
-    for (int idx = threadIdx.x; idx < l * 16; idx += Tr::kNThreads) {
+    constexpr int kPerThread = Tr::kMaxRows * 16 / Tr::kNThreads;
+    static_assert(kPerThread * Tr::kNThreads == Tr::kMaxRows * 16, "R split work");
+    float x[kPerThread];  // every load first: one L2 latency, not one per element
+#pragma unroll
+    for (int k = 0; k < kPerThread; ++k) x[k] = r[threadIdx.x + k * Tr::kNThreads];
+#pragma unroll
+    for (int k = 0; k < kPerThread; ++k) {
+        const int idx = threadIdx.x + k * Tr::kNThreads;
         const int i = idx >> 4;
         const int j = idx & 15;
-        const float x = r[idx];
-        float rest = x;
+        float rest = x[k];
         T hi = T(0.f);
 #pragma unroll
         for (int p = 0; p < L::kParts; ++p) {
@@ -87,6 +93,7 @@ __device__ __forceinline__ void lsh_tc_keys(const typename Elem<Tr::kBF16>::T* s
             const int c = c0 + 2 * (lane & 3) + (e & 1);
             const int j = (lane >> 2) + 8 * (e >> 1);
             float p = 0.f;
+#pragma unroll 8
             for (int i = 0; i < rows; ++i) p = __fmaf_rn(E::to_float(sQ[i * SD + c]), r[i * 16 + j], p);  // R from L2: rare
             acc[e] = p;
         }

@@ -12,6 +12,7 @@
 
 #include "barriers.cuh"
 #include "common/fwd_args.h"
+#include "kernels/common/dependent_launch.cuh"
 #include "kernels/common/fault_injection.h"
 #include "kernels/common/utils.cuh"
 #include "mainloop.cuh"
@@ -84,6 +85,10 @@ __global__ void __launch_bounds__(Tr::kNThreads, 1) fwd_kernel_sm90(const __grid
     if (tid < 128) {
         setmaxnreg_dec<Tr::kProducerRegs>();
         if (tid == 0) {
+            // Launched as a dependent launch (launch.cuh): the pre-pass (or, without one, whatever kernel came before
+            // on the stream) may still be running. Every global access of the CTA follows this thread's first TMA
+            // copy (the consumers write O after their Q tile has arrived), so only this thread needs to wait.
+            grid_dependency_wait();
             int it = 0, n = 0;
 #pragma unroll 1
             for (int t = blockIdx.x; t < p.n_query_tiles; t += gridDim.x, ++n) {

@@ -9,6 +9,7 @@
 #include "common/fwd_args.h"
 #include "common/prepass_args.h"
 #include "fwd_kernel.cuh"
+#include "kernels/common/dependent_launch.cuh"
 #include "kernels/common/device_props.cuh"
 #include "kernels/common/smem_attr.cuh"
 #include "params.h"
@@ -40,8 +41,8 @@ cudaError_t launch_attention(Sm90Params& p, cudaStream_t stream) {
     if (tiles > 0x7fffffff) return cudaErrorNotSupported;
     p.n_query_tiles = static_cast<int>(tiles);
     const unsigned grid = static_cast<unsigned>(tiles < sms ? tiles : sms);
-    fwd_kernel_sm90<Tr><<<grid, Tr::kNThreads, Tr::kSmemBytes, stream>>>(p);
-    return cudaGetLastError();
+    // may start while the pre-pass finishes (the kernel waits for it before its first load: fwd_kernel.cuh)
+    return launch_dependent<&fwd_kernel_sm90<Tr>>(dim3(grid), dim3(Tr::kNThreads), Tr::kSmemBytes, stream, p);
 }
 
 // The Q map for Tr's query tile, the pre-pass (G > 1 or perm_out), then the kernel. For G > 1 the

@@ -1,0 +1,71 @@
+"""Runs the DistrAttention call (pre-pass + attention) at the given shapes, block sizes l and group sizes G:
+  --calls  whole calls back to back between CUDA events (what a model sees, including any overlap of the two kernels),
+           median of 15 runs of 100 calls;
+  --time   per kernel with the PyTorch profiler (pre-pass and attention apart), median of 50 calls;
+  neither  a few calls, for a profiler to attach to (ncu --kernel-name regex:qtilde ...).
+The library is $DA_LIB (native/cuda/python/distr_attention.py): run once per build to compare builds.
+  python3 bench/kernel/prepass_probe.py [--shapes 64,12,197,64 64,12,577,64] [--l 64 128] [--g 1 2] [--calls] [--time]
+"""
+import argparse
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "native", "cuda", "python"))
+import distr_attention as da  # noqa: E402
+from kernel_split import per_kernel_us  # noqa: E402
+
+
+def call_us(fn, calls=100, runs=15):
+    """Median over runs of the mean time of `calls` back-to-back calls (CUDA events), after a warm-up."""
+    for _ in range(20):
+        fn()
+    times = []
+    for _ in range(runs):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        for _ in range(calls):
+            fn()
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end) * 1000.0 / calls)
+    return sorted(times)[len(times) // 2]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--shapes", nargs="+", default=["64,12,197,64"])
+    ap.add_argument("--l", type=int, nargs="+", default=[128])
+    ap.add_argument("--g", type=int, nargs="+", default=[2])
+    ap.add_argument("--dtype", default="float16")
+    ap.add_argument("--iters", type=int, default=5)
+    ap.add_argument("--calls", action="store_true")
+    ap.add_argument("--time", action="store_true")
+    args = ap.parse_args()
+    dtype = getattr(torch, args.dtype)
+    for shape in args.shapes:
+        B, H, N, d = (int(x) for x in shape.split(","))
+        torch.manual_seed(0)
+        q, k, v = (torch.randn(B, H, N, d, device="cuda", dtype=dtype) for _ in range(3))
+        o = torch.empty_like(q)
+        for g in args.g:
+            for l in args.l:
+                r = da.make_r(l)  # held here: the params keep only its address
+                p = da.build_params(q, k, v, o, r, g, l)
+                fn = lambda: da.forward_into(p)  # noqa: E731
+                if not (args.calls or args.time):
+                    for _ in range(args.iters):
+                        fn()
+                    torch.cuda.synchronize()
+                    continue
+                parts = []
+                if args.calls:
+                    parts.append(f"call {call_us(fn):.1f}")
+                if args.time:
+                    parts += [f"{name} {t:.1f}" for name, t in sorted(per_kernel_us(fn, iters=50).items())]
+                print(f"{shape} {args.dtype} G={g} l={l}: " + ", ".join(parts) + " (us)", flush=True)
+
+
+if __name__ == "__main__":
+    main()
