@@ -33,4 +33,15 @@ public abstract class DistrAttentionModule : nn.Module<Tensor, Tensor, Tensor, T
 
     /// <inheritdoc />
     public Tensor Attend(Tensor q, Tensor k, Tensor v) => forward(q, k, v);
+
+    /// <summary>
+    /// A dtype conversion (<c>model.to(ScalarType.Float16)</c>) leaves R in float32: the hash is defined in float32
+    /// (docs/semantics.md step 1), so a half-precision copy of a model hashes as the model did, and the native kernel gets
+    /// R as it reads it instead of a cast of R on every call. The module has no parameters, so nothing else converts.
+    /// </summary>
+    protected override nn.Module _to(ScalarType dtype, bool non_blocking) => this;
+
+    /// <summary>Moves R to <paramref name="device"/>, keeping it float32 (see the dtype-only overload).</summary>
+    protected override nn.Module _to(Device device, ScalarType dtype, bool non_blocking) =>
+        _to(device.type, device.index, non_blocking);
 }

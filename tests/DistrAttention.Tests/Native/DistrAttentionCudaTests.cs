@@ -26,6 +26,29 @@ public class DistrAttentionCudaTests
         Assert.Equal(reference.state_dict().Keys, native.state_dict().Keys);
     }
 
+    [Theory]
+    [InlineData(ScalarType.Float16)]
+    [InlineData(ScalarType.BFloat16)]
+    [InlineData(ScalarType.Float64)]
+    public void DtypeConversionsKeepTheProjectionInFloat32(ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        var options = new AttentionOptions { GroupSize = 2, BlockSize = 64, Seed = 5 };
+        var expected = new DistrAttentionReference(options, 64).Projection.clone();
+        var config = VitConfig.Tiny(imageSize: 32, numClasses: 3) with { Depth = 2, Attention = options };
+        using var model = new VisionTransformer(config);
+        model.to(dtype);
+        model.to(CPU, dtype);
+        var projections = model.named_buffers().Where(b => b.name.EndsWith(".r", StringComparison.Ordinal)).ToList();
+        Assert.Equal(config.Depth, projections.Count);
+        foreach (var (name, r) in projections)
+        {
+            Assert.True(r.dtype == ScalarType.Float32, $"{name} became {r.dtype}");
+            Assert.True(r.eq(expected).all().item<bool>(), $"{name} changed values");
+        }
+        Assert.Equal(dtype, model.parameters().First().dtype); // the rest of the model did convert
+    }
+
     [Fact]
     public void ExplicitNativeOnTheCpuFailsClearly()
     {

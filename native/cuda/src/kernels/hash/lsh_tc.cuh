@@ -20,8 +20,8 @@ namespace da {
 constexpr float kTieRel = 1e-4f;
 
 // R^T split into parts (fp16: 2, bf16: 3) and |hi|, each [16][kRowsPad] in shared memory, from
-// R [l][16] fp32 (l = Tr::kMaxRows) (global; the rare exact recomputations read it there). kRowsPad = rows + 8
-// (conflict-free ldmatrix).
+// R [l][16] fp32 (l = Tr::kMaxRows) in global memory, and R itself copied to sR ([l][16] fp32, shared) for the rare exact
+// recomputations. kRowsPad = rows + 8 (conflict-free ldmatrix).
 template <bool kBF16, int kMaxRows>
 struct LshTcLayout {
     static constexpr int kParts = kBF16 ? 3 : 2;
@@ -30,37 +30,61 @@ struct LshTcLayout {
 };
 
 template <typename Tr>
-__device__ __forceinline__ void lsh_tc_stage_r(typename Elem<Tr::kBF16>::T* sRt, const float* r) {
-    using T = typename Elem<Tr::kBF16>::T;
+__device__ __forceinline__ void lsh_tc_stage_r(typename Elem<Tr::kBF16>::T* sRt, float* sR, const float* r) {
+    using E = Elem<Tr::kBF16>;
+    using T = typename E::T;
     using L = LshTcLayout<Tr::kBF16, Tr::kMaxRows>;
-    constexpr int kPerThread = Tr::kMaxRows * 16 / Tr::kNThreads;
-    static_assert(kPerThread * Tr::kNThreads == Tr::kMaxRows * 16, "R split work");
-    float x[kPerThread];  // every load first: one L2 latency, not one per element
+    constexpr int NT = Tr::kNThreads;
+    constexpr int kCopy = Tr::kMaxRows * 16 / NT;  // R as it is, for sR
+    // The split goes by units of two rows i = 2 * ip, 2 * ip + 1 of one projection j, stored as one 32-bit pair in each
+    // part's row j. A warp's 32 units are 8 projections x 4 row pairs: row j starts kRowsPad / 2 = 4 (mod 32) banks
+    // after row j - 1, so the 32 stores hit 32 banks (one 16-bit store per element was 2-way conflicted).
+    constexpr int kUnits = Tr::kMaxRows * 8;
+    constexpr int kPerThread = kUnits / NT;
+    static_assert(kCopy * NT == Tr::kMaxRows * 16 && kPerThread * NT == kUnits && (L::kRowsPad / 2) % 32 == 4,
+                  "R split work");
+    float x[kCopy], y[kPerThread][2];  // every load first: one L2 latency, not one per element
+    int js[kPerThread], ips[kPerThread];
 #pragma unroll
-    for (int k = 0; k < kPerThread; ++k) x[k] = r[threadIdx.x + k * Tr::kNThreads];
+    for (int k = 0; k < kCopy; ++k) x[k] = r[threadIdx.x + k * NT];
 #pragma unroll
     for (int k = 0; k < kPerThread; ++k) {
-        const int idx = threadIdx.x + k * Tr::kNThreads;
-        const int i = idx >> 4;
-        const int j = idx & 15;
-        float rest = x[k];
-        T hi = T(0.f);
+        const int u = threadIdx.x + k * NT;
+        const int lane = u & 31, wu = u >> 5;
+        js[k] = (lane & 7) + 8 * (wu & 1);
+        ips[k] = (lane >> 3) + 4 * (wu >> 1);
+        y[k][0] = r[(2 * ips[k]) * 16 + js[k]];
+        y[k][1] = r[(2 * ips[k] + 1) * 16 + js[k]];
+    }
+#pragma unroll
+    for (int k = 0; k < kCopy; ++k) sR[threadIdx.x + k * NT] = x[k];
+#pragma unroll
+    for (int k = 0; k < kPerThread; ++k) {
+        const int j = js[k], ip = ips[k];
+        float rest0 = y[k][0], rest1 = y[k][1];
+        float hi0 = 0.f, hi1 = 0.f;
 #pragma unroll
         for (int p = 0; p < L::kParts; ++p) {
-            const T part = T(rest);  // round to nearest; the residual is exact in fp32
-            if (p == 0) hi = part;
-            rest -= static_cast<float>(part);
-            sRt[(p * 16 + j) * L::kRowsPad + i] = part;
+            const float part0 = static_cast<float>(T(rest0));  // round to nearest; the residual is exact in fp32
+            const float part1 = static_cast<float>(T(rest1));
+            if (p == 0) {
+                hi0 = part0;
+                hi1 = part1;
+            }
+            rest0 -= part0;
+            rest1 -= part1;
+            *reinterpret_cast<uint32_t*>(sRt + (p * 16 + j) * L::kRowsPad + 2 * ip) = E::pack(part0, part1);
         }
-        sRt[(L::kParts * 16 + j) * L::kRowsPad + i] = T(fabsf(static_cast<float>(hi)));
+        *reinterpret_cast<uint32_t*>(sRt + (L::kParts * 16 + j) * L::kRowsPad + 2 * ip) = E::pack(fabsf(hi0), fabsf(hi1));
     }
 }
 
 // Composite keys (inverse Gray code of the 16 sign bits << 8 | c) of every column into sComp. sQ holds
-// the block's rows, zero from row `rows` up to rows32 (a multiple of 32); one warp per 8 columns.
+// the block's rows, zero from row `rows` up to rows32 (a multiple of 32); one warp per 8 columns. sR is R [l][16]
+// fp32 in shared memory (lsh_tc_stage_r), so that a recomputation's chain of `rows` dependent fmas waits on no L2 load.
 template <typename Tr>
 __device__ __forceinline__ void lsh_tc_keys(const typename Elem<Tr::kBF16>::T* sQ, const typename Elem<Tr::kBF16>::T* sRt,
-                                            const float* r, uint32_t* sComp, int rows, int rows32,
+                                            const float* sR, uint32_t* sComp, int rows, int rows32,
                                             bool recompute_ties = true) {
     using E = Elem<Tr::kBF16>;
     using L = LshTcLayout<Tr::kBF16, Tr::kMaxRows>;
@@ -94,7 +118,7 @@ __device__ __forceinline__ void lsh_tc_keys(const typename Elem<Tr::kBF16>::T* s
             const int j = (lane >> 2) + 8 * (e >> 1);
             float p = 0.f;
 #pragma unroll 8
-            for (int i = 0; i < rows; ++i) p = __fmaf_rn(E::to_float(sQ[i * SD + c]), r[i * 16 + j], p);  // R from L2: rare
+            for (int i = 0; i < rows; ++i) p = __fmaf_rn(E::to_float(sQ[i * SD + c]), sR[i * 16 + j], p);
             acc[e] = p;
         }
     }

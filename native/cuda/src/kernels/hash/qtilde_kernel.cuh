@@ -50,7 +50,8 @@ struct QtildeTraits {
     static constexpr int kOffComp = kOffW + (kWBytes > kRtBytes ? kWBytes : kRtBytes);
     static constexpr int kOffPerm = kOffComp + kHeadDim * 4;
     static constexpr int kOffRank = kOffPerm + kHeadDim * 4;
-    static constexpr int kSmemBytes = kOffRank + kHeadDim * 4;
+    static constexpr int kOffR = kOffRank + kHeadDim * 4;  // R [l][16] fp32 for the tie recomputations (lsh_tc.cuh)
+    static constexpr int kSmemBytes = kOffR + kMaxRows * 16 * 4;
 };
 
 template <typename Tr, GroupMode kMode>
@@ -67,6 +68,7 @@ __global__ void __launch_bounds__(Tr::kNThreads, Tr::kMinBlocks) qtilde_kernel(c
     uint32_t* sComp = reinterpret_cast<uint32_t*>(smem + Tr::kOffComp);
     int32_t* sPerm = reinterpret_cast<int32_t*>(smem + Tr::kOffPerm);
     int32_t* sRank = reinterpret_cast<int32_t*>(smem + Tr::kOffRank);
+    float* sR = reinterpret_cast<float*>(smem + Tr::kOffR);
     const FwdArgs& a = p.a;
     const int tid = threadIdx.x;
     const int blk = blockIdx.x;
@@ -97,7 +99,7 @@ __global__ void __launch_bounds__(Tr::kNThreads, Tr::kMinBlocks) qtilde_kernel(c
     if (a.no_lsh) {
         for (int c = tid; c < D; c += NT) sComp[c] = static_cast<uint32_t>(c);  // identity (debug flag)
     } else {
-        lsh_tc_stage_r<Tr>(sW, a.r);
+        lsh_tc_stage_r<Tr>(sW, sR, a.r);
     }
 #pragma unroll
     for (int k = 0; k < kLoads; ++k) {
@@ -108,7 +110,7 @@ __global__ void __launch_bounds__(Tr::kNThreads, Tr::kMinBlocks) qtilde_kernel(c
         *reinterpret_cast<uint4*>(sQ + r * SD + ch * 8) = v[k];
     }
     __syncthreads();
-    if (!a.no_lsh) lsh_tc_keys<Tr>(sQ, sW, a.r, sComp, rows, rows32, a.no_tie_recompute == 0);
+    if (!a.no_lsh) lsh_tc_keys<Tr>(sQ, sW, sR, sComp, rows, rows32, a.no_tie_recompute == 0);
     __syncthreads();
     lsh_rank_sort<Tr>(sComp, sPerm, sRank);
     __syncthreads();
