@@ -86,14 +86,22 @@ __global__ void __launch_bounds__(Tr::kNThreads, 1) fwd_kernel_sm90(const __grid
         setmaxnreg_dec<Tr::kProducerRegs>();
         if (tid == 0) {
             // Launched as a dependent launch (launch.cuh): the pre-pass (or, without one, whatever kernel came before
-            // on the stream) may still be running. Every global access of the CTA follows this thread's first TMA
-            // copy (the consumers write O after their Q tile has arrived), so only this thread needs to wait.
+            // on the stream) may still be running. Every global access of the CTA follows this thread's TMA copies
+            // (the consumers write O after their Q tile has arrived), so only this thread needs to wait. After this
+            // call's pre-pass (kv_before_wait), K and V are inputs it does not write, and the kernel before the pre-pass
+            // had finished when the pre-pass let this grid launch (it does so after its own wait): the first K/V
+            // tiles load before the wait, Q (Q~ in O) after it.
+            int j0 = 0;
+            if (p.kv_before_wait != 0 && static_cast<int>(blockIdx.x) < p.n_query_tiles) {
+                const QueryTile q = query_tile<Tr>(a, blockIdx.x);
+                j0 = produce_first_kv<Tr>(sbase, p, q.n_tiles, q.first_keys, q.h, q.b);
+            }
             grid_dependency_wait();
             int it = 0, n = 0;
 #pragma unroll 1
             for (int t = blockIdx.x; t < p.n_query_tiles; t += gridDim.x, ++n) {
                 const QueryTile q = query_tile<Tr>(a, t);
-                produce_query_tile<Tr>(sbase, p, n, q.m0, q.n_tiles, q.first_keys, it, q.h, q.b);
+                produce_query_tile<Tr>(sbase, p, n, q.m0, q.n_tiles, q.first_keys, it, q.h, q.b, n == 0 ? j0 : 0);
                 it += q.n_tiles;
             }
         }

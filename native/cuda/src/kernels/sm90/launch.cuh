@@ -68,6 +68,7 @@ cudaError_t launch_variant(Sm90Params& p, int block_l, PrepassFn prepass, cudaSt
         const cudaError_t e = prepass(qa, stream);
         if (e != cudaSuccess) return e;
     }
+    p.kv_before_wait = hat || a.perm_out != nullptr ? 1 : 0;
     return launch_attention<Tr>(p, stream);
 }
 

@@ -15,6 +15,9 @@ struct Sm90Params {
     CUtensorMap tmap_v;  // [B][H][Nk][d], boxes of 128 rows
     FwdArgs args;
     int n_query_tiles;  // ceil(Nq / BM) * H * B
+    // 1 when the kernel before this one is the pre-pass of the same call, which reads Q and writes only O and sigma
+    // (o overlaps neither k nor v: distr_attention.h): K and V may then load before the dependency wait.
+    int kv_before_wait = 0;
 };
 
 // Encodes a 4-D tensor map (d, rows, heads, batch; strides in elements) with boxes of box_rows rows,

@@ -34,10 +34,10 @@ __device__ __forceinline__ void produce_kv(uint32_t smem, const void* tmap_k, co
 }
 
 // Query tile number n of this CTA (m0, h, b) with n_tiles key tiles (tiling: Sm90Traits::key0); it = key
-// tiles issued so far.
+// tiles issued so far; key tiles before j0 were issued already (produce_first_kv).
 template <typename Tr>
 __device__ __forceinline__ void produce_query_tile(uint32_t smem, const Sm90Params& p, int n, int m0, int n_tiles,
-                                                   int first_keys, int it, int h, int b) {
+                                                   int first_keys, int it, int h, int b, int j0 = 0) {
     const uint32_t bars = smem + Tr::kOffBars;
     const int qb = n & 1;
     if (n >= 2) mbar_wait(bars + Tr::bar_empty_q(qb), ((n >> 1) & 1) ^ 1);
@@ -45,8 +45,19 @@ __device__ __forceinline__ void produce_query_tile(uint32_t smem, const Sm90Para
     tma_load_tile<Tr::kHeadDim>(smem + Tr::kOffQ + qb * Tr::kQBytes, &p.tmap_q, bars + Tr::bar_full_q(qb),
                                 Tr::kBlockM, m0, h, b);
 #pragma unroll 1
-    for (int j = 0; j < n_tiles; ++j)
+    for (int j = j0; j < n_tiles; ++j)
         produce_kv<Tr>(smem, &p.tmap_k, &p.tmap_v, it + j, Tr::key0(j, first_keys), h, b);
+}
+
+// The first min(n_tiles, kStages) key tiles of the CTA's first query tile (it = 0: every stage is empty, no wait);
+// returns how many were issued.
+template <typename Tr>
+__device__ __forceinline__ int produce_first_kv(uint32_t smem, const Sm90Params& p, int n_tiles, int first_keys, int h,
+                                                int b) {
+    const int count = n_tiles < Tr::kStages ? n_tiles : Tr::kStages;
+#pragma unroll 1
+    for (int j = 0; j < count; ++j) produce_kv<Tr>(smem, &p.tmap_k, &p.tmap_v, j, Tr::key0(j, first_keys), h, b);
+    return count;
 }
 
 }  // namespace sm90
