@@ -1,6 +1,6 @@
 """Runs the DistrAttention call (pre-pass + attention) at the given shapes, block sizes l and group sizes G:
-  --calls  whole calls back to back between CUDA events (what a model sees, including any overlap of the two kernels),
-           median of 15 runs of 100 calls;
+  --calls  whole calls back to back between one pair of CUDA events (what a model sees, including any overlap of the
+           two kernels), issued from Python as a model issues them: bench.py's timer without CUDA graphs;
   --time   per kernel with the PyTorch profiler (pre-pass and attention apart), median of 50 calls;
   neither  a few calls, for a profiler to attach to (ncu --kernel-name regex:qtilde ...).
 The library is $DA_LIB (native/cuda/python/distr_attention.py): run once per build to compare builds.
@@ -15,23 +15,8 @@ import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "native", "cuda", "python"))
 import distr_attention as da  # noqa: E402
+import bench as kernel_bench  # noqa: E402
 from kernel_split import per_kernel_us  # noqa: E402
-
-
-def call_us(fn, calls=100, runs=15):
-    """Median over runs of the mean time of `calls` back-to-back calls (CUDA events), after a warm-up."""
-    for _ in range(20):
-        fn()
-    times = []
-    for _ in range(runs):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        for _ in range(calls):
-            fn()
-        end.record()
-        end.synchronize()
-        times.append(start.elapsed_time(end) * 1000.0 / calls)
-    return sorted(times)[len(times) // 2]
 
 
 def main():
@@ -47,6 +32,7 @@ def main():
     ap.add_argument("--no-tie-recompute", action="store_true",
                     help="debug flag: keep the tensor-core signs (not bit-exact), to time what the recomputations cost")
     args = ap.parse_args()
+    kernel_bench.USE_GRAPHS = False  # each call launched from the host, so the pre-pass -> attention launch is as in a model
     dtype = getattr(torch, args.dtype)
     for shape in args.shapes:
         B, H, N, d = (int(x) for x in shape.split(","))
@@ -69,7 +55,7 @@ def main():
                     continue
                 parts = []
                 if args.calls:
-                    parts.append(f"call {call_us(fn):.1f}")
+                    parts.append(f"call {kernel_bench.bench(fn) * 1000.0:.1f}")
                 if args.time:
                     parts += [f"{name} {t:.1f}" for name, t in sorted(per_kernel_us(fn, iters=50).items())]
                 tag = (" no-ties" if args.no_tie_recompute else "") + (" token-major" if args.token_major else "")
