@@ -33,6 +33,11 @@ public static class BenchmarkCommand
         var warmup = new Option<int?>("--warmup") { Description = "Warm-up runs per measurement (default 3; --train: 5 steps)." };
         var reps = new Option<int?>("--repetitions") { Description = "Timed runs per measurement, the median is reported (default 20; --train: 3 runs of --steps steps)." };
         var output = new Option<DirectoryInfo>("--output", "-o") { Description = "Folder for vit-bench.md/.json/.png (--train: train-bench.md/.json, train-bench-infer.png).", DefaultValueFactory = _ => new DirectoryInfo("bench-results") };
+        var rounds = new Option<int>("--rounds")
+        {
+            Description = "Inference: rounds that interleave the attentions of one model and size (the timed runs are split over them).",
+            DefaultValueFactory = _ => 5,
+        };
         var noReference = new Option<bool>("--skip-reference") { Description = "Do not time the (slow) DistrAttention reference." };
 
         var train = new Option<bool>("--train") { Description = "Time the training step (forward, loss, backward, AdamW) instead of inference; one child process per configuration." };
@@ -57,7 +62,7 @@ public static class BenchmarkCommand
 
         var command = new Command("benchmark", "Measure ViT inference speed (Exact, DistrAttention reference and native attention), or with --train the training step against PyTorch.")
         {
-            device, dtype, models, sizes, groups, block, batch, warmup, reps, output, noReference,
+            device, dtype, models, sizes, groups, block, batch, warmup, reps, rounds, output, noReference,
             train, precision, classes, channels, patch, steps, learningRate, pytorchScript, python, inProcess, skipInference,
             inferenceReps, childTimeout, single,
         };
@@ -86,7 +91,8 @@ public static class BenchmarkCommand
                 Split(parse.GetValue(models) ?? "tiny,small,base"), TrainBenchmarkSettings.ParseInts(parse.GetValue(sizes) ?? "224,384", "--image-sizes"),
                 TrainBenchmarkSettings.ParseInts(parse.GetValue(groups)!, "--groups"), BlockSizes(parse.GetValue(block)!), parse.GetValue(batch),
                 parse.GetValue(warmup) ?? 3, parse.GetValue(reps) ?? 20, parse.GetValue(output)!.FullName, parse.GetValue(noReference),
-                Classes: parse.GetValue(classes), Channels: parse.GetValue(channels), PatchSize: parse.GetValue(patch));
+                Classes: parse.GetValue(classes), Channels: parse.GetValue(channels), PatchSize: parse.GetValue(patch),
+                Rounds: parse.GetValue(rounds) >= 1 ? parse.GetValue(rounds) : throw new ArgumentException($"--rounds expects a positive integer, got {parse.GetValue(rounds)}."));
             Directory.CreateDirectory(inference.OutputDirectory);
             string deviceText = torchDevice.type == DeviceType.CUDA ? "CUDA" : "CPU";
             var rows = VitBenchmark.Run(inference, r => AnsiConsole.MarkupLine(Markup.Escape(

@@ -11,15 +11,15 @@ public static class BenchmarkReport
     public static string Markdown(IReadOnlyList<BenchmarkRow> rows, BenchmarkSettings s, string device)
     {
         var text = new StringBuilder();
-        text.AppendLine($"ViT inference, batch {s.Batch}, {s.DType}, l = {string.Join(" and ", s.BlockSizes)}, {device}; median of {s.Repetitions} after {s.Warmup} warm-up runs (synchronised wall time; attention: per call of {VitBenchmark.AttentionCallsPerRepetition} back-to-back calls).");
+        text.AppendLine($"ViT inference, batch {s.Batch}, {s.DType}, l = {string.Join(" and ", s.BlockSizes)}, {device}. Images/s: the attentions of one model and size interleaved in {s.Rounds} rounds (each round runs every attention in turn, order rotated by one per round: {s.Warmup} warm-up, then timed runs), median of {s.Repetitions} timed runs in all (synchronised wall time); \"rounds\": the lowest and highest ratio to Exact within one round. Attention: per call of {VitBenchmark.AttentionCallsPerRepetition} back-to-back calls, median of {s.Repetitions}.");
         text.AppendLine();
-        text.AppendLine("| model | px | N | attention | G | l | images/s | vs Exact | attention ms/layer | vs Exact | note |");
-        text.AppendLine("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|");
+        text.AppendLine("| model | px | N | attention | G | l | images/s | vs Exact | rounds | attention ms/layer | vs Exact | note |");
+        text.AppendLine("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var r in rows)
         {
             var exact = rows.FirstOrDefault(x => x.Model == r.Model && x.ImageSize == r.ImageSize && x.Attention == "Exact");
             text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Model} | {r.ImageSize} | {r.Tokens} | {r.Attention} | {r.GroupSize} | {(r.BlockSize > 0 ? r.BlockSize : "–")} | {F(r.ImagesPerSecond, "F1")} | {Ratio(r.ImagesPerSecond, exact?.ImagesPerSecond)} | {F(r.AttentionMs, "F3")} | {Ratio(r.AttentionMs, exact?.AttentionMs)} | {r.Note.Replace('|', '/')} |"));
+                $"| {r.Model} | {r.ImageSize} | {r.Tokens} | {r.Attention} | {r.GroupSize} | {(r.BlockSize > 0 ? r.BlockSize : "–")} | {F(r.ImagesPerSecond, "F1")} | {Ratio(r.ImagesPerSecond, exact?.ImagesPerSecond)} | {RoundRatioRange(r, exact)} | {F(r.AttentionMs, "F3")} | {Ratio(r.AttentionMs, exact?.AttentionMs)} | {r.Note.Replace('|', '/')} |"));
         }
         return text.ToString();
     }
@@ -29,7 +29,7 @@ public static class BenchmarkReport
         System.Text.Json.JsonSerializer.Serialize(new
         {
             Device = device, DType = s.DType.ToString(), s.Batch, s.Models, s.ImageSizes, s.GroupSizes, s.BlockSizes,
-            s.Warmup, s.Repetitions, VitBenchmark.AttentionCallsPerRepetition, Rows = rows,
+            s.Warmup, s.Repetitions, s.Rounds, VitBenchmark.AttentionCallsPerRepetition, Rows = rows,
         }, BenchJson.Indented);
 
     /// <summary>Bar chart of images/s per configuration.</summary>
@@ -56,7 +56,18 @@ public static class BenchmarkReport
     private static string F(double value, string format) =>
         double.IsFinite(value) ? value.ToString(format, CultureInfo.InvariantCulture) : "–";
 
+    /// <summary>Three decimals: the bars on these ratios (0.95×) sit within a few thousandths of what is measured.</summary>
     private static string Ratio(double value, double? exact) =>
         exact is { } e && double.IsFinite(value) && double.IsFinite(e) && e > 0
-            ? (value / e).ToString("F2", CultureInfo.InvariantCulture) + "×" : "–";
+            ? (value / e).ToString("F3", CultureInfo.InvariantCulture) + "×" : "–";
+
+    /// <summary>"lowest–highest" of the per-round ratios of <paramref name="r"/>'s images/s to Exact's in the same round.</summary>
+    public static string RoundRatioRange(BenchmarkRow r, BenchmarkRow? exact)
+    {
+        if (r.RoundImagesPerSecond is not { Count: > 0 } mine || exact?.RoundImagesPerSecond is not { } theirs || ReferenceEquals(r, exact))
+            return "–";
+        var ratios = mine.Zip(theirs, (a, b) => a / b).Where(double.IsFinite).ToList();
+        return ratios.Count == 0 ? "–"
+            : string.Create(CultureInfo.InvariantCulture, $"{ratios.Min():F3}–{ratios.Max():F3}");
+    }
 }

@@ -11,5 +11,7 @@ namespace ImageClassification.Benchmark;
 /// <param name="AttentionMs">Time of one attention call on [batch, H, N, d] (one layer): median over repetitions of
 /// back-to-back calls, per call; or NaN.</param>
 /// <param name="Note">Why a value is missing, or empty.</param>
+/// <param name="RoundImagesPerSecond">Images/s of each round of the interleaved timing (<see cref="InterleavedTimer"/>), in
+/// round order: paired with Exact's of the same round they give the spread of the ratio; null when not measured.</param>
 public sealed record BenchmarkRow(string Model, int ImageSize, int Tokens, string Attention, int GroupSize, int BlockSize,
-    double ImagesPerSecond, double AttentionMs, string Note);
+    double ImagesPerSecond, double AttentionMs, string Note, IReadOnlyList<double>? RoundImagesPerSecond = null);

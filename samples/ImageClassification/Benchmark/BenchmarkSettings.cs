@@ -18,7 +18,9 @@ namespace ImageClassification.Benchmark;
 /// <param name="Classes">Classes of the head.</param>
 /// <param name="Channels">Image channels.</param>
 /// <param name="PatchSize">Patch side.</param>
+/// <param name="Rounds">Rounds of the interleaved end-to-end timing (<see cref="InterleavedTimer"/>): every attention of a
+/// model and size runs once per round, and <paramref name="Repetitions"/> is split over the rounds.</param>
 public sealed record BenchmarkSettings(
     torch.Device Device, torch.ScalarType DType, IReadOnlyList<string> Models, IReadOnlyList<int> ImageSizes,
     IReadOnlyList<int> GroupSizes, IReadOnlyList<int> BlockSizes, int Batch, int Warmup, int Repetitions, string OutputDirectory, bool SkipReference,
-    bool EndToEndOnly = false, int Classes = 1000, int Channels = 3, int PatchSize = 16);
+    bool EndToEndOnly = false, int Classes = 1000, int Channels = 3, int PatchSize = 16, int Rounds = 5);

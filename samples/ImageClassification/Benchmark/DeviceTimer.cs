@@ -13,7 +13,12 @@ public static class DeviceTimer
 {
     /// <summary>Median over <paramref name="repetitions"/> of (wall time of <paramref name="callsPerRepetition"/>
     /// back-to-back calls, synchronised) / <paramref name="callsPerRepetition"/>, in milliseconds.</summary>
-    public static double MedianMilliseconds(Action action, torch.Device device, int warmup, int repetitions, int callsPerRepetition = 1)
+    public static double MedianMilliseconds(Action action, torch.Device device, int warmup, int repetitions, int callsPerRepetition = 1) =>
+        Median(Times(action, device, warmup, repetitions, callsPerRepetition));
+
+    /// <summary>The per-call times (ms) of <paramref name="repetitions"/> synchronised repetitions of
+    /// <paramref name="callsPerRepetition"/> back-to-back calls, after <paramref name="warmup"/> untimed calls.</summary>
+    public static double[] Times(Action action, torch.Device device, int warmup, int repetitions, int callsPerRepetition = 1)
     {
         ArgumentNullException.ThrowIfNull(action);
         ArgumentOutOfRangeException.ThrowIfNegative(warmup);
@@ -29,8 +34,17 @@ public static class DeviceTimer
             Sync(device);
             times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds / callsPerRepetition;
         }
-        Array.Sort(times);
-        return repetitions % 2 == 1 ? times[repetitions / 2] : (times[repetitions / 2 - 1] + times[repetitions / 2]) / 2;
+        return times;
+    }
+
+    /// <summary>The median of <paramref name="values"/> (the mean of the middle two for an even count).</summary>
+    public static double Median(IReadOnlyList<double> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        if (values.Count == 0) throw new ArgumentException("The median of no values is undefined.", nameof(values));
+        var sorted = values.Order().ToArray();
+        int n = sorted.Length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     private static void Sync(torch.Device device)

@@ -8,8 +8,9 @@ namespace ImageClassification.Benchmark;
 
 /// <summary>
 /// ViT inference speed with Exact (scaled_dot_product_attention), DistrAttention reference and DistrAttention native
-/// attention: end-to-end images/s (forward, no grad, whole model in the chosen dtype) and one attention call on
-/// [batch, H, N, d] tensors (attention time per layer).
+/// attention: end-to-end images/s (forward, no grad, whole model in the chosen dtype; the variants of one model and size
+/// interleaved in rounds, <see cref="InterleavedTimer"/>) and one attention call on [batch, H, N, d] tensors (attention
+/// time per layer).
 /// </summary>
 public static class VitBenchmark
 {
@@ -27,19 +28,76 @@ public static class VitBenchmark
         WarmUpDevice(s.Device);
         configs ??= s.Models.SelectMany(m => s.ImageSizes.Select(size => new ModelAtSize(m, size))).ToList();
         foreach (var (name, size) in configs)
-        {
-            var config = VitModels.Config(name, size, s.Classes, s.Channels, s.PatchSize);
-            using var model = new VisionTransformer(config with { Attention = AttentionOptions.Exact });
-            model.eval();
-            foreach (var (label, options) in Variants(s))
+            foreach (var row in MeasureModel(s, name, size))
             {
-                var row = Measure(s, model, config, name, label, options);
                 rows.Add(row);
                 report(row);
             }
-        }
         return rows;
     }
+
+    /// <summary>
+    /// Every attention variant of one model and size: the end-to-end forwards interleaved (<see cref="InterleavedTimer"/>,
+    /// one model whose attention is swapped, the same input images), then one attention call per variant.
+    /// </summary>
+    private static List<BenchmarkRow> MeasureModel(BenchmarkSettings s, string name, int size)
+    {
+        var config = VitModels.Config(name, size, s.Classes, s.Channels, s.PatchSize);
+        var variants = Variants(s)
+            .Select(v => (v.Label, v.Options, Row: EmptyRow(config, name, v.Label, v.Options), Why: WhyNotRunnable(s, config, v.Label, v.Options)))
+            .ToList();
+        var runnable = variants.Where(v => v.Why is null).ToList();
+        var results = variants.Where(v => v.Why is not null).ToDictionary(v => Key(v.Row), v => v.Row with { Note = v.Why! });
+
+        using var scope = NewDisposeScope();
+        using var model = new VisionTransformer(config with { Attention = AttentionOptions.Exact });
+        model.eval();
+        model.to(s.Device);
+        model.to(s.DType);
+        var images = randn([s.Batch, config.Channels, config.ImageSize, config.ImageSize], s.DType, s.Device);
+        var timings = InterleavedTimer.Run(
+            runnable.Select(v => new TimedVariant(v.Label, () => model.SetAttention(v.Options),
+                () => { using var d = NewDisposeScope(); model.forward(images); })).ToList(),
+            s.Device, s.Warmup, s.Repetitions, s.Rounds, IsExpectedFailure);
+        for (int i = 0; i < runnable.Count; i++)
+        {
+            var (_, options, row, _) = runnable[i];
+            var t = timings[i];
+            row = t.Error is { } e
+                ? row with { Note = e.GetType().Name + ": " + e.Message.Split('\n')[0] }
+                : row with
+                {
+                    ImagesPerSecond = s.Batch / (t.MedianMs / 1000),
+                    RoundImagesPerSecond = t.RoundMedianMs.Select(ms => s.Batch / (ms / 1000)).ToList(),
+                };
+            if (t.Error is null && !s.EndToEndOnly)
+                row = MeasureAttentionCall(s, config, options, row);
+            results[Key(row)] = row;
+        }
+        return variants.Select(v => results[Key(v.Row)]).ToList();
+    }
+
+    private static string Key(BenchmarkRow r) => $"{r.Attention}/{r.GroupSize}/{r.BlockSize}";
+
+    private static BenchmarkRow EmptyRow(VitConfig config, string name, string label, AttentionOptions options)
+    {
+        bool exact = options.Kind == AttentionKind.Exact;
+        return new BenchmarkRow(name, config.ImageSize, config.TokenCount, label, exact ? 1 : options.GroupSize,
+            exact ? 0 : options.BlockSize, double.NaN, double.NaN, "");
+    }
+
+    /// <summary>Why a variant cannot run here (the native kernel needs CUDA and a supported shape), or null.</summary>
+    private static string? WhyNotRunnable(BenchmarkSettings s, VitConfig config, string label, AttentionOptions options)
+    {
+        if (label != "Native") return null;
+        if (s.Device.type != DeviceType.CUDA) return "needs CUDA";
+        if (!NativeKernels.IsAvailable) return NativeKernels.UnavailableReason ?? "";
+        return NativeSupport.WhyNot(config.HeadDim, config.HeadDim, options, s.DType);
+    }
+
+    private static bool IsExpectedFailure(Exception e) =>
+        e is OutOfMemoryException or System.Runtime.InteropServices.ExternalException or NotSupportedException
+            or ArgumentException or DistrAttentionNativeException;
 
     /// <summary>
     /// Keeps the GPU busy for a second before the first timing, so that it has left its idle clocks: a run without this
@@ -72,26 +130,12 @@ public static class VitBenchmark
             }
     }
 
-    private static BenchmarkRow Measure(BenchmarkSettings s, VisionTransformer model, VitConfig config, string name, string label, AttentionOptions options)
+    /// <summary>One attention call on [batch, H, N, d] random tensors (the time of one layer's attention).</summary>
+    private static BenchmarkRow MeasureAttentionCall(BenchmarkSettings s, VitConfig config, AttentionOptions options, BenchmarkRow row)
     {
-        bool exact = options.Kind == AttentionKind.Exact;
-        var empty = new BenchmarkRow(name, config.ImageSize, config.TokenCount, label, exact ? 1 : options.GroupSize,
-            exact ? 0 : options.BlockSize, double.NaN, double.NaN, "");
-        if (label == "Native" && (s.Device.type != DeviceType.CUDA || !NativeKernels.IsAvailable))
-            return empty with { Note = s.Device.type != DeviceType.CUDA ? "needs CUDA" : NativeKernels.UnavailableReason ?? "" };
-        if (label == "Native" && NativeSupport.WhyNot(config.HeadDim, config.HeadDim, options, s.DType) is { } why)
-            return empty with { Note = why };
         try
         {
             using var scope = NewDisposeScope();
-            model.SetAttention(options);
-            model.to(s.Device);
-            model.to(s.DType);
-            var images = randn([s.Batch, config.Channels, config.ImageSize, config.ImageSize], s.DType, s.Device);
-            double endToEnd = DeviceTimer.MedianMilliseconds(() => { using var d = NewDisposeScope(); model.forward(images); }, s.Device, s.Warmup, s.Repetitions);
-            if (s.EndToEndOnly)
-                return empty with { ImagesPerSecond = s.Batch / (endToEnd / 1000) };
-
             var kernel = (IAttention)AttentionFactory.Create(options, config.HeadDim);
             ((nn.Module)kernel).to(s.Device);
             long[] shape = [s.Batch, config.NumHeads, config.TokenCount, config.HeadDim];
@@ -100,11 +144,11 @@ public static class VitBenchmark
             double attention = DeviceTimer.MedianMilliseconds(() => { using var d = NewDisposeScope(); kernel.Attend(q, k, v); },
                 s.Device, s.Warmup, s.Repetitions, AttentionCallsPerRepetition);
             ((nn.Module)kernel).Dispose();
-            return empty with { ImagesPerSecond = s.Batch / (endToEnd / 1000), AttentionMs = attention };
+            return row with { AttentionMs = attention };
         }
-        catch (Exception e) when (e is OutOfMemoryException or System.Runtime.InteropServices.ExternalException or NotSupportedException or ArgumentException or DistrAttentionNativeException)
+        catch (Exception e) when (IsExpectedFailure(e))
         {
-            return empty with { Note = e.GetType().Name + ": " + e.Message.Split('\n')[0] };
+            return row with { Note = e.GetType().Name + ": " + e.Message.Split('\n')[0] };
         }
     }
 }

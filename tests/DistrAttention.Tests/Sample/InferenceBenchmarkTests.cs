@@ -16,12 +16,13 @@ public sealed class InferenceBenchmarkTests
         // 64 px, patch 8: N = 65 tokens, so l = 16 and 32 make different query blocks.
         Assert.Equal(0, VitSampleCli.Run("benchmark", "--device", "cpu", "--models", "w32d1h2", "--image-sizes", "64",
             "--patch-size", "8", "--batch", "2", "--groups", "2,4", "--block-size", "16,32", "--warmup", "1",
-            "--repetitions", "2", "--classes", "10", "--output", temp.Path));
+            "--repetitions", "2", "--rounds", "2", "--classes", "10", "--output", temp.Path));
 
         string markdown = File.ReadAllText(temp.Combine("vit-bench.md"));
         Assert.Contains("l = 16 and 32", markdown);
         Assert.Contains("| attention | G | l |", markdown);
-        // Columns: model, px, N, attention, G, l, images/s, vs Exact, attention ms/layer, vs Exact, note.
+        Assert.Contains("interleaved in 2 rounds", markdown);
+        // Columns: model, px, N, attention, G, l, images/s, vs Exact, rounds, attention ms/layer, vs Exact, note.
         var rows = markdown.Split('\n').Where(line => line.StartsWith("| w32d1h2 |"))
             .Select(line => line.Split('|', StringSplitOptions.TrimEntries)[1..^1]).ToList();
         Assert.Equal(1 + 2 * 2 * 2, rows.Count); // Exact, then Reference and Native for each (G, l)
@@ -32,10 +33,12 @@ public sealed class InferenceBenchmarkTests
                 // The reference runs on the CPU and is timed; the native kernel needs CUDA and says so.
                 var reference = Assert.Single(rows, r => r[3..6].SequenceEqual(["Reference", g, l]));
                 Assert.True(double.Parse(reference[6], System.Globalization.CultureInfo.InvariantCulture) > 0, string.Join(" | ", reference));
-                Assert.Equal("", reference[10]);
+                Assert.Equal("", reference[11]);
+                // two rounds of one timed run each, paired with Exact's: "lowest–highest" ratio
+                Assert.Matches(@"^\d+\.\d{3}–\d+\.\d{3}$", reference[8]);
                 var native = Assert.Single(rows, r => r[3..6].SequenceEqual(["Native", g, l]));
                 Assert.Equal("–", native[6]);
-                Assert.Contains("needs CUDA", native[10]);
+                Assert.Contains("needs CUDA", native[11]);
             }
         Assert.True(File.Exists(temp.Combine("vit-bench.png")));
         using var json = JsonDocument.Parse(File.ReadAllText(temp.Combine("vit-bench.json")));
@@ -44,6 +47,7 @@ public sealed class InferenceBenchmarkTests
         Assert.Equal(rows.Count, jsonRows.Count);
         Assert.Equal(JsonValueKind.Null, jsonRows.First(r => r.GetProperty("attention").GetString() == "Native").GetProperty("imagesPerSecond").ValueKind);
         Assert.Equal([0, 16, 16, 32, 32, 16, 16, 32, 32], jsonRows.Select(r => r.GetProperty("blockSize").GetInt32()));
+        Assert.Equal(2, jsonRows[0].GetProperty("roundImagesPerSecond").GetArrayLength());
     }
 
     [Theory]
