@@ -5,8 +5,9 @@
 #pragma once
 #include <cuda_runtime.h>
 
-#include <atomic>
 #include <utility>
+
+#include "per_device.cuh"
 
 namespace da {
 
@@ -26,25 +27,19 @@ __device__ __forceinline__ void allow_dependent_launch() {
 // griddepcontrol.wait above. A compute_80 build JIT-compiled for a newer GPU does not: launched early it would
 // race with the kernel before it, so it is launched in plain stream order. Asked once per (kernel, device).
 template <auto Kern>
+struct PtxVersionTag {};
+
+template <auto Kern>
 cudaError_t waits_for_grid_dependency(bool* waits) {
-    static std::atomic<uint64_t> known{0}, yes{0};  // bit per device ordinal < 64
-    int device = 0;
-    cudaError_t e = cudaGetDevice(&device);
-    if (e != cudaSuccess) return e;
-    const uint64_t bit = device < 64 ? (uint64_t{1} << device) : 0;
-    if (bit != 0 && (known.load(std::memory_order_acquire) & bit) != 0) {
-        *waits = (yes.load(std::memory_order_relaxed) & bit) != 0;
-        return cudaSuccess;
-    }
-    cudaFuncAttributes attr{};
-    e = cudaFuncGetAttributes(&attr, Kern);
-    if (e != cudaSuccess) return e;
-    *waits = attr.ptxVersion >= 90;
-    if (bit != 0) {
-        if (*waits) yes.fetch_or(bit, std::memory_order_relaxed);
-        known.fetch_or(bit, std::memory_order_acq_rel);
-    }
-    return cudaSuccess;
+    int ptx90 = 0;
+    const cudaError_t e = once_per_device<PtxVersionTag<Kern>>(&ptx90, [](int, int* yes) {
+        cudaFuncAttributes attr{};
+        const cudaError_t asked = cudaFuncGetAttributes(&attr, Kern);
+        *yes = attr.ptxVersion >= 90 ? 1 : 0;
+        return asked;
+    });
+    *waits = ptx90 != 0;
+    return e;
 }
 
 // Launches Kern<<<grid, block, smem, stream>>>(args...), allowed to start before the previous kernel on the stream

@@ -67,8 +67,8 @@ cudaError_t launch_variant(Sm90Params& p, int block_l, PrepassFn prepass, cudaSt
         qa.block_l = block_l;
         const cudaError_t e = prepass(qa, stream);
         if (e != cudaSuccess) return e;
+        p.kv_before_wait = 1;  // K and V are this call's inputs, not the pre-pass's output
     }
-    p.kv_before_wait = hat || a.perm_out != nullptr ? 1 : 0;
     return launch_attention<Tr>(p, stream);
 }
 
