@@ -35,7 +35,7 @@ public static class InterleavedTimer
         ArgumentOutOfRangeException.ThrowIfLessThan(repetitions, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 1);
         rounds = Math.Min(rounds, repetitions);
-        int perRound = (repetitions + rounds - 1) / rounds;
+        int perRound = TimedRunsPerRound(repetitions, rounds);
         var times = variants.Select(_ => new List<double>()).ToArray();
         var roundMedians = variants.Select(_ => new List<double>()).ToArray();
         var errors = new Exception?[variants.Count];
@@ -57,6 +57,14 @@ public static class InterleavedTimer
                 }
             }
         return variants.Select((_, i) => new VariantTiming(
-            times[i].Count > 0 ? DeviceTimer.Median([.. times[i]]) : double.NaN, roundMedians[i], errors[i])).ToList();
+            times[i].Count > 0 ? DeviceTimer.Median(times[i]) : double.NaN, roundMedians[i], errors[i])).ToList();
+    }
+
+    /// <summary>Timed runs of each variant per round: ceil(<paramref name="repetitions"/> / rounds), rounds capped at
+    /// <paramref name="repetitions"/>; times the (capped) rounds it is the total, at least <paramref name="repetitions"/>.</summary>
+    public static int TimedRunsPerRound(int repetitions, int rounds)
+    {
+        rounds = Math.Min(rounds, repetitions);
+        return (repetitions + rounds - 1) / rounds;
     }
 }

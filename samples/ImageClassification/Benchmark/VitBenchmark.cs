@@ -46,8 +46,8 @@ public static class VitBenchmark
         var variants = Variants(s)
             .Select(v => (v.Label, v.Options, Row: EmptyRow(config, name, v.Label, v.Options), Why: WhyNotRunnable(s, config, v.Label, v.Options)))
             .ToList();
-        var runnable = variants.Where(v => v.Why is null).ToList();
-        var results = variants.Where(v => v.Why is not null).ToDictionary(v => Key(v.Row), v => v.Row with { Note = v.Why! });
+        var rows = variants.Select(v => v.Row with { Note = v.Why ?? "" }).ToArray();
+        var runnable = Enumerable.Range(0, variants.Count).Where(i => variants[i].Why is null).ToList();
 
         using var scope = NewDisposeScope();
         using var model = new VisionTransformer(config with { Attention = AttentionOptions.Exact });
@@ -56,28 +56,23 @@ public static class VitBenchmark
         model.to(s.DType);
         var images = randn([s.Batch, config.Channels, config.ImageSize, config.ImageSize], s.DType, s.Device);
         var timings = InterleavedTimer.Run(
-            runnable.Select(v => new TimedVariant(v.Label, () => model.SetAttention(v.Options),
+            runnable.Select(i => new TimedVariant(variants[i].Label, () => model.SetAttention(variants[i].Options),
                 () => { using var d = NewDisposeScope(); model.forward(images); })).ToList(),
             s.Device, s.Warmup, s.Repetitions, s.Rounds, IsExpectedFailure);
-        for (int i = 0; i < runnable.Count; i++)
+        foreach (var (i, t) in runnable.Zip(timings))
         {
-            var (_, options, row, _) = runnable[i];
-            var t = timings[i];
-            row = t.Error is { } e
-                ? row with { Note = e.GetType().Name + ": " + e.Message.Split('\n')[0] }
-                : row with
+            rows[i] = t.Error is { } e
+                ? rows[i] with { Note = FailureNote(e) }
+                : rows[i] with
                 {
                     ImagesPerSecond = s.Batch / (t.MedianMs / 1000),
                     RoundImagesPerSecond = t.RoundMedianMs.Select(ms => s.Batch / (ms / 1000)).ToList(),
                 };
             if (t.Error is null && !s.EndToEndOnly)
-                row = MeasureAttentionCall(s, config, options, row);
-            results[Key(row)] = row;
+                rows[i] = MeasureAttentionCall(s, config, variants[i].Options, rows[i]);
         }
-        return variants.Select(v => results[Key(v.Row)]).ToList();
+        return [.. rows];
     }
-
-    private static string Key(BenchmarkRow r) => $"{r.Attention}/{r.GroupSize}/{r.BlockSize}";
 
     private static BenchmarkRow EmptyRow(VitConfig config, string name, string label, AttentionOptions options)
     {
@@ -94,6 +89,8 @@ public static class VitBenchmark
         if (!NativeKernels.IsAvailable) return NativeKernels.UnavailableReason ?? "";
         return NativeSupport.WhyNot(config.HeadDim, config.HeadDim, options, s.DType);
     }
+
+    private static string FailureNote(Exception e) => e.GetType().Name + ": " + e.Message.Split('\n')[0];
 
     private static bool IsExpectedFailure(Exception e) =>
         e is OutOfMemoryException or System.Runtime.InteropServices.ExternalException or NotSupportedException
@@ -148,7 +145,7 @@ public static class VitBenchmark
         }
         catch (Exception e) when (IsExpectedFailure(e))
         {
-            return row with { Note = e.GetType().Name + ": " + e.Message.Split('\n')[0] };
+            return row with { Note = FailureNote(e) };
         }
     }
 }

@@ -22,6 +22,7 @@ public sealed class InferenceBenchmarkTests
         Assert.Contains("l = 16 and 32", markdown);
         Assert.Contains("| attention | G | l |", markdown);
         Assert.Contains("interleaved in 2 rounds", markdown);
+        Assert.Contains("then 1 timed runs), median of 2 timed runs in all", markdown);
         // Columns: model, px, N, attention, G, l, images/s, vs Exact, rounds, attention ms/layer, vs Exact, note.
         var rows = markdown.Split('\n').Where(line => line.StartsWith("| w32d1h2 |"))
             .Select(line => line.Split('|', StringSplitOptions.TrimEntries)[1..^1]).ToList();

@@ -70,6 +70,13 @@ public sealed class InterleavedTimerTests
     }
 
     [Theory]
+    [InlineData(20, 5, 4)]
+    [InlineData(20, 3, 7)] // 21 timed runs in all: never fewer than asked
+    [InlineData(2, 5, 1)]  // rounds capped at the repetitions
+    public void TimedRunsPerRoundCoverTheRepetitions(int repetitions, int rounds, int expected) =>
+        Assert.Equal(expected, InterleavedTimer.TimedRunsPerRound(repetitions, rounds));
+
+    [Theory]
     [InlineData(-1, 1, 1, "warmup")]
     [InlineData(0, 0, 1, "repetitions")]
     [InlineData(0, 1, 0, "rounds")]
