@@ -11,7 +11,7 @@ public static class BenchmarkReport
     public static string Markdown(IReadOnlyList<BenchmarkRow> rows, BenchmarkSettings s, string device)
     {
         var text = new StringBuilder();
-        int rounds = Math.Min(s.Rounds, s.Repetitions), perRound = InterleavedTimer.TimedRunsPerRound(s.Repetitions, s.Rounds);
+        int rounds = InterleavedTimer.RoundsRun(s.Repetitions, s.Rounds), perRound = InterleavedTimer.TimedRunsPerRound(s.Repetitions, s.Rounds);
         text.AppendLine($"ViT inference, batch {s.Batch}, {s.DType}, l = {string.Join(" and ", s.BlockSizes)}, {device}. Images/s: the attentions of one model and size interleaved in {rounds} rounds (each round runs every attention in turn, order rotated by one per round: {s.Warmup} warm-up, then {perRound} timed runs), median of {rounds * perRound} timed runs in all (synchronised wall time); \"rounds\": the lowest and highest ratio to Exact within one round. Attention: per call of {VitBenchmark.AttentionCallsPerRepetition} back-to-back calls, median of {s.Repetitions}.");
         text.AppendLine();
         text.AppendLine("| model | px | N | attention | G | l | images/s | vs Exact | rounds | attention ms/layer | vs Exact | note |");

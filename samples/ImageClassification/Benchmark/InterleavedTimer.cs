@@ -34,7 +34,7 @@ public static class InterleavedTimer
         ArgumentOutOfRangeException.ThrowIfNegative(warmup);
         ArgumentOutOfRangeException.ThrowIfLessThan(repetitions, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 1);
-        rounds = Math.Min(rounds, repetitions);
+        rounds = RoundsRun(repetitions, rounds);
         int perRound = TimedRunsPerRound(repetitions, rounds);
         var times = variants.Select(_ => new List<double>()).ToArray();
         var roundMedians = variants.Select(_ => new List<double>()).ToArray();
@@ -60,11 +60,15 @@ public static class InterleavedTimer
             times[i].Count > 0 ? DeviceTimer.Median(times[i]) : double.NaN, roundMedians[i], errors[i])).ToList();
     }
 
-    /// <summary>Timed runs of each variant per round: ceil(<paramref name="repetitions"/> / rounds), rounds capped at
-    /// <paramref name="repetitions"/>; times the (capped) rounds it is the total, at least <paramref name="repetitions"/>.</summary>
+    /// <summary>The rounds <see cref="Run"/> makes: <paramref name="rounds"/>, capped at <paramref name="repetitions"/> so
+    /// that every round times each variant at least once.</summary>
+    public static int RoundsRun(int repetitions, int rounds) => Math.Min(rounds, repetitions);
+
+    /// <summary>Timed runs of each variant per round: ceil(<paramref name="repetitions"/> / <see cref="RoundsRun"/>); times
+    /// the rounds run it is the total, at least <paramref name="repetitions"/>.</summary>
     public static int TimedRunsPerRound(int repetitions, int rounds)
     {
-        rounds = Math.Min(rounds, repetitions);
-        return (repetitions + rounds - 1) / rounds;
+        int run = RoundsRun(repetitions, rounds);
+        return (repetitions + run - 1) / run;
     }
 }

@@ -70,11 +70,14 @@ public sealed class InterleavedTimerTests
     }
 
     [Theory]
-    [InlineData(20, 5, 4)]
-    [InlineData(20, 3, 7)] // 21 timed runs in all: never fewer than asked
-    [InlineData(2, 5, 1)]  // rounds capped at the repetitions
-    public void TimedRunsPerRoundCoverTheRepetitions(int repetitions, int rounds, int expected) =>
-        Assert.Equal(expected, InterleavedTimer.TimedRunsPerRound(repetitions, rounds));
+    [InlineData(20, 5, 5, 4)]
+    [InlineData(20, 3, 3, 7)] // 21 timed runs in all: never fewer than asked
+    [InlineData(2, 5, 2, 1)]  // rounds capped at the repetitions
+    public void TimedRunsPerRoundCoverTheRepetitions(int repetitions, int rounds, int expectedRounds, int expectedPerRound)
+    {
+        Assert.Equal(expectedRounds, InterleavedTimer.RoundsRun(repetitions, rounds));
+        Assert.Equal(expectedPerRound, InterleavedTimer.TimedRunsPerRound(repetitions, rounds));
+    }
 
     [Theory]
     [InlineData(-1, 1, 1, "warmup")]
